@@ -1,0 +1,6 @@
+from django.conf import settings
+
+
+def portal(request):
+    """Values every page's header and footer need."""
+    return {"ICP_NUMBER": settings.ICP_NUMBER}

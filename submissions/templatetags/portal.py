@@ -1,0 +1,45 @@
+from django import template
+
+register = template.Library()
+
+STATUS_STYLES = {
+    "draft": "text-bg-light border", "submitted": "text-bg-primary", "withdrawn": "text-bg-secondary",
+    "eligible": "text-bg-info", "returned": "text-bg-warning", "ineligible": "text-bg-dark",
+    "shortlisted": "text-bg-info", "selected": "text-bg-success", "not_selected": "text-bg-secondary",
+}
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, [])
+
+
+@register.filter
+def status_style(status):
+    return STATUS_STYLES.get(status, "text-bg-light")
+
+
+@register.filter
+def html_lang(code):
+    """BCP 47 tag for a Django language code (zh-hans -> zh-Hans)."""
+    return "zh-Hans" if code in ("zh-hans", "zh_hans") else code
+
+
+@register.inclusion_tag("submissions/_rows.html")
+def row_table(rows, kind, heading):
+    """A read-only table of an entry's structured rows, columns as in the form."""
+    from ..forms import ROW_FORMSETS, ROW_LABELS
+
+    model, fields, _max, _heading = ROW_FORMSETS[kind]
+    headers = [ROW_LABELS.get(f) or model._meta.get_field(f).verbose_name for f in fields]
+    table = []
+    for row in rows:
+        cells = []
+        for name in fields:
+            display = getattr(row, f"get_{name}_display", None)
+            value = display() if display else getattr(row, name)
+            if name == "country":
+                value = row.country.name
+            cells.append(value if value not in (None, "") else "–")
+        table.append(cells)
+    return {"headers": headers, "table": table, "heading": heading}

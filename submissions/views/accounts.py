@@ -1,0 +1,98 @@
+"""Sign-up with e-mail confirmation, and our translated wrappers of Django's auth views."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import emails
+from ..forms import LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from ..models import User
+
+SALT = "submissions.confirm-email"
+
+
+def make_confirmation_token(user) -> str:
+    return signing.TimestampSigner(salt=SALT).sign(f"{user.pk}:{user.email}")
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("submissions:entry_list")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        emails.send_confirmation_link(user, make_confirmation_token(user))
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! We have sent a confirmation link to %(email)s. Please open it "
+                                    "before you submit an entry.") % {"email": user.email})
+        return redirect("submissions:entry_list")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def confirm_email(request, token):
+    try:
+        value = signing.TimestampSigner(salt=SALT).unsign(token, max_age=settings.EMAIL_CONFIRMATION_MAX_AGE)
+        pk, email = value.split(":", 1)
+        user = User.objects.get(pk=int(pk), email=email)
+    except signing.SignatureExpired:
+        messages.error(request, _("This confirmation link has expired. Log in and ask for a new one."))
+        return redirect("submissions:login")
+    except (signing.BadSignature, ValueError, User.DoesNotExist):
+        messages.error(request, _("This confirmation link is not valid."))
+        return redirect("submissions:home")
+    if not user.email_confirmed:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
+    messages.success(request, _("Thank you, your e-mail address is confirmed."))
+    return redirect("submissions:entry_list" if request.user.is_authenticated else "submissions:login")
+
+
+@login_required
+@require_POST
+def resend_confirmation(request):
+    if not request.user.email_confirmed:
+        emails.send_confirmation_link(request.user, make_confirmation_token(request.user))
+        messages.success(request, _("We have sent a new confirmation link to %(email)s.") % {"email": request.user.email})
+    return redirect("submissions:entry_list")
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        with translation.override(form.instance.language):  # show the profile in the chosen language
+            response = redirect(reverse("submissions:profile"))
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.instance.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False))
+        return response
+    return render(request, "registration/profile.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    email_template_name = "emails/password_reset.txt"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("submissions:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("submissions:password_reset_complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("submissions:password_change_done")

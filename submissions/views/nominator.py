@@ -1,0 +1,312 @@
+"""The nominator's pages: own entries, the form, files, submission, withdrawal, printing.
+Every lookup goes through queries.entries_for_nominator(), so other people's entries are 404."""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from .. import queries, services
+from ..forms import AttachmentForm, EntryForm, WithdrawForm, build_formsets
+from ..models import Entry, EntryStatus
+
+SECTION_TITLES = {
+    "category": _lazy("1. Category and technical field"), "organisation": _lazy("2. Applicant organisation"),
+    "contact": _lazy("3. Contact person"), "technology": _lazy("4. Technology"),
+    "recommendation": _lazy("5. Recommendation"), "attachments": _lazy("6. Attachments"),
+    "declarations": _lazy("7. Declarations"),
+}
+
+
+def _error_summary(form, formsets, missing) -> list[tuple[str, str]]:
+    """(link target, message) for every error, in form order, for the summary at the top."""
+    summary = []
+    for field in form:
+        target = f"#{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else f"#{field.auto_id}"
+        summary += [(target, f"{field.label}: {error}") for error in field.errors]
+    summary += [("#main", str(error)) for error in form.non_field_errors()]
+    for formset in formsets.values():
+        summary += [(f"#{formset.prefix}", f"{formset.heading}: {error}") for error in formset.non_form_errors()]
+        for number, row in enumerate(formset, start=1):
+            for field in row:
+                summary += [(f"#{field.auto_id}", f"{formset.heading} ({number}) – {field.label}: {error}")
+                            for error in field.errors]
+    summary += [("#section-attachments", m.message) for m in missing if m.section == "attachments"]
+    return summary
+
+
+def _own_entry(request, pk) -> Entry:
+    return get_object_or_404(queries.entries_for_nominator(request.user), pk=pk)
+
+
+def _full_entry(request, pk) -> Entry:
+    try:
+        return queries.entry_with_everything(queries.entries_for_nominator(request.user), pk)
+    except Entry.DoesNotExist:
+        raise Http404
+
+
+def _section_status(missing):
+    """Per form section: the list of what is still missing (empty = complete)."""
+    status = {key: [] for key in SECTION_TITLES}
+    for item in missing:
+        status[item.section].append(item)
+    return status
+
+
+@login_required
+def entry_list(request):
+    entries = queries.entry_list_for_nominator(request.user)
+    edition = queries.current_edition()
+    return render(request, "submissions/entry_list.html", {
+        "entries": entries, "edition": edition, "can_create": bool(edition and edition.is_open())})
+
+
+def _render_form(request, form, formsets, entry, edition, *, missing=None, check=False, status=200):
+    missing = missing if missing is not None else (services.missing_items(entry) if entry and entry.pk else [])
+    context = {
+        "form": form, "formsets": formsets, "entry": entry if entry and entry.pk else None, "edition": edition,
+        "sections": _section_status(missing), "missing": missing,
+        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
+        "maturity_warning": services.maturity_warning(entry) if entry and entry.pk else "",
+        "section_titles": list(SECTION_TITLES.items()),
+        "error_summary": _error_summary(form, formsets, missing if check else []),
+    }
+    return render(request, "submissions/entry_form.html", context, status=status)
+
+
+@login_required
+def entry_create(request):
+    edition = queries.current_edition()
+    if edition is None or not edition.is_open():
+        return render(request, "submissions/form_closed.html", {"edition": edition}, status=403)
+    entry = None
+    if request.method == "POST":
+        # A double click on "Save draft" sends the same token twice: the second request updates
+        # the entry the first one created instead of creating another.
+        token = _parse_token(request.POST.get("form_token", ""))
+        entry = token and queries.entries_for_nominator(request.user).filter(form_token=token).first()
+        if entry:
+            return _handle_form_post(request, entry, edition)
+        return _handle_form_post(request, Entry(form_token=token), edition)
+    initial = {"contact_name": request.user.full_name, "contact_email": request.user.email,
+               "contact_language": request.user.language, "signatory_name": request.user.full_name}
+    return _render_form(request, EntryForm(initial=initial), build_formsets(), None, edition)
+
+
+def _parse_token(token):
+    try:
+        return uuid.UUID(token)
+    except ValueError:
+        return None
+
+
+@login_required
+def entry_edit(request, pk):
+    entry = _own_entry(request, pk)
+    if not services.can_edit(entry):
+        messages.error(request, _("This entry can no longer be changed."))
+        return redirect(entry)
+    if request.method == "POST":
+        return _handle_form_post(request, entry, entry.edition)
+    form = EntryForm(instance=entry)
+    missing = services.missing_items(entry)
+    if request.GET.get("check"):
+        # After a refused submission: show each missing item at its field and in the summary.
+        form.cleaned_data = {}
+        for item in missing:
+            if item.field in form.fields:
+                form.add_error(item.field, item.message)
+    return _render_form(request, form, build_formsets(instance=entry), entry, entry.edition, missing=missing,
+                        check=bool(request.GET.get("check")))
+
+
+def _handle_form_post(request, entry, edition):
+    form = EntryForm(request.POST, instance=entry)
+    formsets = build_formsets(request.POST, instance=entry if entry.pk else Entry())
+    if not (form.is_valid() and all(f.is_valid() for f in formsets.values())):
+        messages.error(request, _("Please correct the errors below. Nothing has been saved yet."))
+        return _render_form(request, form, formsets, entry, edition, status=400)
+    try:
+        entry = services.save_entry(form=form, formsets=formsets.values(), user=request.user, edition=edition)
+    except ValidationError as error:
+        messages.error(request, _("A submitted entry must stay complete. Your changes have not been saved:"))
+        for message in error.messages:
+            messages.error(request, message)
+        return _render_form(request, form, formsets, entry, edition, status=400)
+    except IntegrityError:
+        # Two simultaneous first saves of the same new form: the other request created the entry.
+        twin = queries.entries_for_nominator(request.user).filter(form_token=entry.form_token).first()
+        if twin is None:
+            raise
+        messages.info(request, _("This form had already been saved."))
+        return redirect("submissions:entry_edit", pk=twin.pk)
+    except DatabaseError:
+        messages.error(request, _("Your changes could not be saved because of a temporary problem. "
+                                  "Please send the form again."))
+        return _render_form(request, form, formsets, entry, edition, status=503)
+    if request.POST.get("action") == "submit" and entry.status in {EntryStatus.DRAFT, EntryStatus.RETURNED}:
+        return _submit(request, entry)
+    messages.success(request, _("Your draft has been saved.") if entry.status == EntryStatus.DRAFT
+                     else _("Your changes have been saved."))
+    if request.POST.get("action") == "attachments":
+        return redirect("submissions:entry_attachments", pk=entry.pk)
+    return redirect("submissions:entry_edit", pk=entry.pk)
+
+
+def _submit(request, entry):
+    try:
+        entry = services.submit_entry(entry=entry, by=request.user)
+    except ValidationError as error:
+        if error.code == "already_submitted":
+            messages.info(request, _("This entry has already been submitted."))
+            return redirect(entry)
+        messages.warning(request, _("Your draft has been saved, but it cannot be submitted yet:"))
+        if error.code == "incomplete":
+            return redirect(reverse("submissions:entry_edit", args=[entry.pk]) + "?check=1#missing")
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(entry)
+    messages.success(request, _("Thank you. Your entry has been submitted with the reference number %(reference)s. "
+                                "A confirmation has been sent by e-mail.") % {"reference": entry.reference})
+    return redirect(entry)
+
+
+@login_required
+@require_POST
+def entry_submit(request, pk):
+    return _submit(request, _own_entry(request, pk))
+
+
+@login_required
+def entry_detail(request, pk):
+    entry = _full_entry(request, pk)
+    missing = services.missing_items(entry) if entry.status in {EntryStatus.DRAFT, EntryStatus.RETURNED} else []
+    return render(request, "submissions/entry_detail.html", {
+        "entry": entry, "missing": missing, "can_edit": services.can_edit(entry),
+        "can_submit": services.can_submit(entry), "can_withdraw": services.can_withdraw(entry),
+        "can_reopen": services.can_reopen(entry), "maturity_warning": services.maturity_warning(entry),
+    })
+
+
+@login_required
+def entry_print(request, pk):
+    entry = _full_entry(request, pk)
+    return render(request, "submissions/entry_print.html", {"entry": entry})
+
+
+@login_required
+def entry_withdraw(request, pk):
+    entry = _own_entry(request, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_entry(entry=entry, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your entry has been withdrawn. You can reopen it until the closing time."))
+        return redirect(entry)
+    if not services.can_withdraw(entry):
+        messages.error(request, _("This entry can no longer be withdrawn."))
+        return redirect(entry)
+    return render(request, "submissions/entry_withdraw.html", {"entry": entry, "form": form})
+
+
+@login_required
+@require_POST
+def entry_reopen(request, pk):
+    entry = _own_entry(request, pk)
+    try:
+        services.reopen_entry(entry=entry, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your entry is a draft again. Submit it before the closing time."))
+    return redirect(entry)
+
+
+@login_required
+def entry_attachments(request, pk):
+    entry = _own_entry(request, pk)
+    editable = services.can_edit(entry)
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("This entry can no longer be changed."))
+            return redirect(entry)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_attachment(entry=entry, kind=data["kind"], upload=data["file"],
+                                        caption_zh_hans=data["caption_zh_hans"], caption_en=data["caption_en"],
+                                        may_publish=data["may_publish"])
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                messages.success(request, _("The file “%(name)s” has been uploaded.") % {"name": data["file"].name})
+                return redirect("submissions:entry_attachments", pk=entry.pk)
+        messages.error(request, _("The file was not uploaded. Please see the message below."))
+    attachments = entry.attachments.all()
+    return render(request, "submissions/entry_attachments.html", {
+        "entry": entry, "form": form, "attachments": attachments, "editable": editable,
+        "max_file": settings.ENTRY_UPLOAD_MAX_BYTES, "max_total": settings.ENTRY_TOTAL_MAX_BYTES,
+        "missing": [m for m in services.missing_items(entry) if m.section == "attachments"],
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    entry = _own_entry(request, pk)
+    attachment = get_object_or_404(entry.attachments, pk=attachment_pk)
+    if not services.can_edit(entry):
+        messages.error(request, _("This entry can no longer be changed."))
+        return redirect(entry)
+    try:
+        services.remove_attachment(attachment=attachment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The file “%(name)s” has been removed.") % {"name": attachment.original_name})
+    return redirect("submissions:entry_attachments", pk=entry.pk)
+
+
+def _file_response(request, attachment_pk, *, thumbnail: bool):
+    attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=attachment_pk)
+    field = attachment.thumbnail if thumbnail else attachment.file
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    if thumbnail:  # our own re-encoded JPEG: safe to show inline
+        response = FileResponse(handle, content_type="image/jpeg")
+    else:
+        response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                                content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def attachment_download(request, attachment_pk):
+    return _file_response(request, attachment_pk, thumbnail=False)
+
+
+@login_required
+def attachment_thumbnail(request, attachment_pk):
+    return _file_response(request, attachment_pk, thumbnail=True)

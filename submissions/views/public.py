@@ -1,0 +1,46 @@
+"""Pages for every visitor."""
+
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from .. import queries
+from ..models import Category, Page
+
+
+def home(request):
+    edition = queries.current_edition()
+    pages = {p.slug: p for p in queries.public_pages().filter(kind=Page.Kind.PAGE)}
+    context = {
+        "edition": edition,
+        "phase": edition.phase() if edition else None,
+        "categories": Category.objects.all(),
+        "how_to": pages.get("how-to-take-part"),
+        "faq": queries.public_pages().filter(kind=Page.Kind.FAQ),
+    }
+    return render(request, "submissions/home.html", context)
+
+
+def page(request, slug):
+    page = get_object_or_404(queries.public_pages(), slug=slug)
+    return render(request, "submissions/page.html", {"page": page})
+
+
+def faq(request):
+    items = queries.public_pages().filter(kind=Page.Kind.FAQ)
+    if not items:
+        raise Http404
+    return render(request, "submissions/faq.html", {"items": items})
+
+
+@never_cache
+def healthz(request):
+    """Load balancers' probe: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production module with plain-HTTP, fast hashing and
+unhashed static files (tests do not run collectstatic)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("HTTPS", "0")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ORGANISER_EMAILS = ["secretariat@example.com"]
+SITE_URL = "http://testserver"
+DEMO_DATA_ALLOWED = True

@@ -1,0 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from submissions.views.public import healthz
+
+# /admin/, /i18n/ and /healthz have no language prefix (URL contract, BRIEF §4); every public
+# page lives under /zh-hans/ and /en/, and "/" redirects by cookie, then Accept-Language.
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(path("", include("submissions.urls")), prefix_default_language=True)
+
+handler400 = "submissions.views.errors.bad_request"
+handler403 = "submissions.views.errors.permission_denied"
+handler404 = "submissions.views.errors.page_not_found"
+handler500 = "submissions.views.errors.server_error"
