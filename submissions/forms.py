@@ -43,6 +43,16 @@ def normalise_machine_text(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+class NormalisedEmailField(forms.EmailField):
+    def to_python(self, value):
+        return super().to_python(normalise_machine_text(value))
+
+
+class NormalisedURLField(forms.URLField):
+    def to_python(self, value):
+        return super().to_python(normalise_machine_text(value))
+
+
 def clean_phone(value: str) -> str:
     value = normalise_machine_text(value)
     if not value:
@@ -155,6 +165,8 @@ class EntryForm(PlainTextMixin, forms.ModelForm):
             "decl_authentic", "decl_no_ip_dispute", "decl_no_classified", "consent_publication",
             "consent_personal_data", "signatory_name", "signatory_position",
         ]
+        field_classes = {"contact_email": NormalisedEmailField, "recommender_email": NormalisedEmailField,
+                         "org_website": NormalisedURLField}
         widgets = {
             "category": forms.RadioSelect,
             "recommended_by": forms.RadioSelect,
@@ -259,12 +271,6 @@ class EntryForm(PlainTextMixin, forms.ModelForm):
             raise ValidationError(_("Use letters and digits only (a Chinese USCC has 18 characters)."), code="regno")
         return value
 
-    def _post_clean(self):
-        # Machine fields are NFKC-normalised before the model validates them (full-width @ and .).
-        for name in ("contact_email", "recommender_email", "org_website"):
-            if self.cleaned_data.get(name):
-                self.cleaned_data[name] = normalise_machine_text(self.cleaned_data[name])
-        super()._post_clean()
 
 
 class RowForm(PlainTextMixin, forms.ModelForm):
@@ -342,6 +348,7 @@ class SignupForm(EmailFieldMixin, PlainTextMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["email", "full_name", "organisation", "language"]
+        field_classes = {"email": NormalisedEmailField}
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"}),
                    "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
                    "organisation": forms.TextInput(attrs={"autocomplete": "organization"})}

@@ -74,7 +74,7 @@ class Missing:
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or not str(value).strip()  # str() also covers django-countries' Country
 
 
 BOTH_LANGUAGES = [("category", "title"), ("technology", "summary"), ("technology", "innovations")]
@@ -156,7 +156,7 @@ def maturity_warning(entry: Entry) -> str:
 
 def ensure_complete(entry: Entry):
     if missing := missing_items(entry):
-        raise ValidationError([m.message for m in missing], code="incomplete")
+        raise ValidationError([ValidationError(m.message, code="incomplete") for m in missing])
 
 
 # --- Status changes ------------------------------------------------------------------------------

@@ -236,3 +236,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED")
+FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional setting until Django 6

@@ -14,3 +14,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ORGANISER_EMAILS = ["secretariat@example.com"]
 SITE_URL = "http://testserver"
 DEMO_DATA_ALLOWED = True
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests: do not scan STATIC_ROOT at start

@@ -168,11 +168,12 @@ def _submit(request, entry):
     try:
         entry = services.submit_entry(entry=entry, by=request.user)
     except ValidationError as error:
-        if error.code == "already_submitted":
+        codes = {e.code for e in error.error_list}
+        if "already_submitted" in codes:
             messages.info(request, _("This entry has already been submitted."))
             return redirect(entry)
         messages.warning(request, _("Your draft has been saved, but it cannot be submitted yet:"))
-        if error.code == "incomplete":
+        if "incomplete" in codes:
             return redirect(reverse("submissions:entry_edit", args=[entry.pk]) + "?check=1#missing")
         for message in error.messages:
             messages.error(request, message)

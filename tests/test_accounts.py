@@ -1,0 +1,112 @@
+import re
+
+import pytest
+from django.core import mail
+
+from submissions.models import User
+
+SIGNUP = {"email": "Zhang.San@Example.com", "full_name": "张三", "organisation": "示例大学", "language": "en",
+          "password1": "Solid-State-2023!", "password2": "Solid-State-2023!"}
+
+
+def _link(message):
+    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_signup_sends_a_confirmation_link_in_the_chosen_language(client, edition, lang, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/{lang}/accounts/signup/", {**SIGNUP, "language": lang})
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.email == "zhang.san@example.com"  # the login is case-insensitive
+    assert not user.email_confirmed
+    assert [m.to for m in mail.outbox] == [["zhang.san@example.com"]]
+    expected = "请确认" if lang == "zh-hans" else "Confirm your e-mail address"
+    assert expected in mail.outbox[0].subject
+    response = client.get(_link(mail.outbox[0]))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email_confirmed
+
+
+def test_signup_errors_are_translated_and_nothing_is_saved(client, edition):
+    response = client.post("/zh-hans/accounts/signup/", {**SIGNUP, "password2": "different", "email": "not-an-email"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "两次输入的密码不一致" in html
+    assert "有效的电子邮件" in html or "有效的邮箱" in html or "有效的Email" in html
+    assert "错误：" in html.split("</title>")[0]
+    assert User.objects.count() == 0
+
+
+def test_signup_refuses_an_existing_address_in_any_case(client, nominator):
+    response = client.post("/en/accounts/signup/", {**SIGNUP, "email": nominator.email.upper()})
+    assert "An account with this e-mail address already exists" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_signup_accepts_full_width_email_from_chinese_input_methods(client, edition):
+    client.post("/zh-hans/accounts/signup/", {**SIGNUP, "email": "ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ"})
+    assert User.objects.get().email == "li@example.com"
+
+
+def test_a_tampered_confirmation_link_confirms_nothing(client, nominator):
+    nominator.email_confirmed_at = None
+    nominator.save()
+    response = client.get("/en/accounts/confirm/1:forged-signature/", follow=True)
+    assert "This confirmation link is not valid." in response.content.decode()
+    nominator.refresh_from_db()
+    assert not nominator.email_confirmed
+
+
+def test_login_with_email_in_another_case(client, nominator):
+    response = client.post("/en/accounts/login/", {"username": "NOMINATOR.A@example.com",
+                                                   "password": "secret-Passw0rd!"})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/nominations/"
+
+
+def test_wrong_password_gives_a_translated_error(client, nominator):
+    response = client.post("/zh-hans/accounts/login/", {"username": nominator.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+def test_password_reset_mail_is_in_the_account_language(client, other_nominator):
+    # The page is Chinese, the account prefers English: the e-mail is English.
+    response = client.post("/zh-hans/accounts/password/reset/", {"email": other_nominator.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "Reset your password" in mail.outbox[0].subject
+    link = _link(mail.outbox[0])
+    assert link.startswith("/en/accounts/password/reset/") or link.startswith("/zh-hans/accounts/password/reset/")
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": "Another-Passw0rd!",
+                                                            "new_password2": "Another-Passw0rd!"})
+    assert response.status_code == 302
+    other_nominator.refresh_from_db()
+    assert other_nominator.check_password("Another-Passw0rd!")
+
+
+def test_password_reset_for_an_unknown_address_reveals_nothing(client, db):
+    response = client.post("/en/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_profile_change_of_language_switches_the_site(client, nominator):
+    client.force_login(nominator)
+    response = client.post("/zh-hans/accounts/profile/", {"full_name": "李明", "organisation": "", "language": "en"})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/profile/"
+    nominator.refresh_from_db()
+    assert nominator.language == "en"
+
+
+def test_logout_is_a_post(client, nominator):
+    client.force_login(nominator)
+    assert client.get("/en/accounts/logout/").status_code == 405
+    assert client.post("/en/accounts/logout/").status_code == 302
+    assert client.get("/en/nominations/").status_code == 302

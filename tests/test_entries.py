@@ -1,0 +1,353 @@
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from submissions.forms import ROW_FORMSETS
+from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange, TechnicalField
+
+from .factories import EntryFactory, pdf_upload, png_upload
+
+
+def management(rows=None):
+    """Empty management forms for every row formset (plus the given rows)."""
+    data = {}
+    for prefix in ROW_FORMSETS:
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
+                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
+    for prefix, items in (rows or {}).items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(items))
+        for index, item in enumerate(items):
+            data.update({f"{prefix}-{index}-{key}": value for key, value in item.items()})
+    return data
+
+
+def full_form(rows=True, **overrides):
+    data = {
+        "category": str(Category.objects.get(code=Category.INNOVATIVE).pk),
+        "technical_field": str(TechnicalField.objects.first().pk),
+        "title_zh_hans": "800V碳化硅电驱系统", "title_en": "800 V silicon-carbide e-drive",
+        "org_name_zh_hans": "示例电驱有限公司", "org_name_en": "Example E-Drive Ltd.", "org_country": "DE",
+        "org_type": "enterprise", "org_address_en": "1 Example Strasse, Berlin",
+        "contact_name": "Anna Schmidt", "contact_position": "CTO", "contact_email": "anna@example.de",
+        "contact_mobile": "+49 30 901820", "contact_language": "en",
+        "summary_zh_hans": "效率达到97%的电驱系统。", "summary_en": "An e-drive reaching 97% efficiency.",
+        "innovations_zh_hans": "1. 碳化硅；2. 油冷；3. 集成。", "innovations_en": "1. SiC; 2. oil cooling; 3. integration.",
+        "indicators_text_en": "Efficiency 97% vs 94%.", "maturity": "mass_production",
+        "application_en": "In 200,000 vehicles since 2022.", "prospects_zh_hans": "可推广至商用车。",
+        "recommended_by": "organisation", "recommender_name": "German Automotive Association",
+        "recommender_email": "office@example.de", "statement_en": "We recommend this technology.",
+        "decl_authentic": "on", "decl_no_ip_dispute": "on", "decl_no_classified": "on",
+        "consent_publication": "on", "consent_personal_data": "on",
+        "signatory_name": "Anna Schmidt", "signatory_position": "CTO",
+    }
+    # Rows are only sent as new rows once; later posts leave the saved rows alone.
+    data.update(management({"indicators": [{"name": "Efficiency", "unit": "%", "this_value": "97",
+                                            "best_value": "94"}]} if rows else None))
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def upload_materials(client, lang, entry, letter=True):
+    for kind, upload in [("report", pdf_upload("技术报告.pdf")), ("image", png_upload("motor.png"))] + \
+            ([("letter", pdf_upload("letter.pdf"))] if letter else []):
+        response = client.post(f"/{lang}/nominations/{entry.pk}/attachments/", {"kind": kind, "file": upload})
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_whole_journey_draft_upload_submit_mail_edit_withdraw(client, edition, nominator, lang,
+                                                              django_capture_on_commit_callbacks):
+    client.force_login(nominator)
+    # A partial draft is accepted.
+    response = client.post(f"/{lang}/nominations/new/", {**management(), "title_zh_hans": "草稿技术",
+                                                        "action": "draft", "form_token": uuid.uuid4().hex})
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert (entry.status, entry.title_zh_hans, entry.reference) == (EntryStatus.DRAFT, "草稿技术", None)
+    # Complete it, upload the files, submit.
+    response = client.post(f"/{lang}/nominations/{entry.pk}/edit/", {**full_form(), "action": "draft"})
+    assert response.status_code == 302
+    upload_materials(client, lang, entry)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/{lang}/nominations/{entry.pk}/edit/", {**full_form(rows=False), "action": "submit"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.SUBMITTED
+    assert re.fullmatch(rf"WNEVC{edition.year}-IN-0001", entry.reference)
+    assert entry.indicators.get().this_value == "97"
+    to_nominator = [m for m in mail.outbox if m.to == [nominator.email]]
+    assert len(to_nominator) == 1
+    assert entry.reference in to_nominator[0].subject
+    assert "已收到" in to_nominator[0].subject  # the account prefers Chinese, whatever the page language
+    assert [m.to for m in mail.outbox if m.to != [nominator.email]] == [["secretariat@example.com"]]
+    page = client.get(f"/{lang}/nominations/{entry.pk}/").content.decode()
+    assert entry.reference in page and "800 V silicon-carbide e-drive" in page
+    # Edit while open: stays submitted.
+    response = client.post(f"/{lang}/nominations/{entry.pk}/edit/",
+                           {**full_form(rows=False, title_en="800 V SiC e-drive, gen. 2"), "action": "save"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.status, entry.title_en) == (EntryStatus.SUBMITTED, "800 V SiC e-drive, gen. 2")
+    # Withdraw.
+    assert client.get(f"/{lang}/nominations/{entry.pk}/withdraw/").status_code == 200
+    response = client.post(f"/{lang}/nominations/{entry.pk}/withdraw/", {"note": "Merged with another entry"})
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.WITHDRAWN
+    assert list(entry.status_changes.values_list("to_status", flat=True)) == ["submitted", "withdrawn"]
+    # The list shows it with its reference and status.
+    listing = client.get(f"/{lang}/nominations/").content.decode()
+    assert entry.reference in listing
+    assert ("已撤回" if lang == "zh-hans" else "Withdrawn") in listing
+
+
+def test_submitting_an_incomplete_entry_keeps_the_draft_and_lists_what_is_missing(client, edition, nominator):
+    client.force_login(nominator)
+    response = client.post("/en/nominations/new/", {**full_form(title_en="", summary_zh_hans=""), "action": "submit",
+                                                    "form_token": uuid.uuid4().hex})
+    entry = Entry.objects.get()
+    assert entry.status == EntryStatus.DRAFT
+    assert response["Location"] == f"/en/nominations/{entry.pk}/edit/?check=1#missing"
+    html = client.get(response["Location"]).content.decode()
+    assert 'href="#id_title_en"' in html
+    assert "Technology name (English): Technology name (English) is required." in html or \
+        "Technology name (English) is required." in html
+    assert "The technical report (PDF) is missing." in html
+    assert 'href="#section-attachments"' in html
+    assert "<title>Error:" in html
+
+
+BOTH = [("title", "Technology name"), ("summary", "Summary"), ("innovations", "Key innovations")]
+
+
+@pytest.mark.parametrize("field,label", BOTH)
+@pytest.mark.parametrize("language,language_label,language_zh", [("zh_hans", "Chinese", "中文"), ("en", "English", "英文")])
+def test_each_missing_language_of_a_bilingual_field_has_its_own_translated_message(
+        client, edition, nominator, field, label, language, language_label, language_zh):
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True, **{f"{field}_{language}": ""})
+    client.force_login(nominator)
+    response = client.post(f"/en/nominations/{entry.pk}/submit/")
+    assert response["Location"].endswith("?check=1#missing")
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.DRAFT
+    assert f"({language_label}) is required." in client.get(response["Location"]).content.decode()
+    assert f"（{language_zh}）" in client.get(f"/zh-hans/nominations/{entry.pk}/edit/?check=1").content.decode()
+
+
+REQUIRED = ["category", "technical_field", "org_country", "org_type", "contact_name", "contact_position",
+            "contact_email", "contact_mobile", "contact_language", "maturity", "recommended_by", "signatory_name",
+            "signatory_position", "org_name_zh_hans", "org_address_zh_hans", "indicators_text_zh_hans",
+            "decl_authentic", "consent_personal_data"]
+
+
+@pytest.mark.parametrize("field", REQUIRED)
+def test_each_missing_required_field_blocks_submission(client, edition, nominator, field):
+    value = False if field.startswith(("decl", "consent")) else (None if field in {"category", "technical_field"} else "")
+    overrides = {field: value}
+    if field == "org_name_zh_hans":
+        overrides["org_name_en"] = ""
+    if field == "prospects_en":
+        overrides["prospects_zh_hans"] = ""
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True, **overrides)
+    client.force_login(nominator)
+    client.post(f"/zh-hans/nominations/{entry.pk}/submit/")
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.DRAFT
+    html = client.get(f"/zh-hans/nominations/{entry.pk}/edit/?check=1").content.decode()
+    assert 'data-error-summary' in html
+    assert f'href="#id_{field}' in html
+
+
+def test_recommendation_letter_is_required_unless_self_nominated(client, edition, nominator):
+    client.force_login(nominator)
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True, recommended_by="organisation",
+                         recommender_name="Example Association", recommender_email="a@example.org",
+                         statement_zh_hans="推荐。")
+    client.post(f"/en/nominations/{entry.pk}/submit/")
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.DRAFT
+    assert "The signed recommendation letter is missing" in client.get(
+        f"/en/nominations/{entry.pk}/edit/?check=1").content.decode()
+    client.post(f"/en/nominations/{entry.pk}/attachments/", {"kind": "letter", "file": pdf_upload("letter.pdf")})
+    client.post(f"/en/nominations/{entry.pk}/submit/")
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.SUBMITTED
+
+
+def test_unconfirmed_account_cannot_submit(client, edition, nominator):
+    nominator.email_confirmed_at = None
+    nominator.save()
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    client.force_login(nominator)
+    response = client.post(f"/en/nominations/{entry.pk}/submit/", follow=True)
+    assert "Please confirm your e-mail address before submitting." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.DRAFT
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"title_zh_hans": "电" * 31}, "At most 30 characters (now 31)."),
+    ({"summary_en": "word " * 501}, "At most 500 words (now 501)."),
+    ({"contact_email": "not-an-address"}, "Enter a valid email address."),
+    ({"contact_mobile": "12"}, "Enter a phone number in international format"),
+    ({"org_website": "javascript:alert(1)"}, "Enter a valid URL."),
+    ({"summary_zh_hans": "含有\x00空字符"}, "Null characters are not allowed."),
+    ({"summary_en": "bell\x07character"}, "invisible control characters"),
+    ({"patents_granted": "-3"}, "greater than or equal to 0"),
+    ({"rd_start": "2024-05-01", "rd_end": "2023-01-01"}, "The completion date cannot be before the start date."),
+    ({"category": "99999"}, "Select a valid choice."),
+])
+def test_malformed_values_are_refused_with_a_message_and_nothing_is_saved(client, edition, nominator, overrides, message):
+    client.force_login(nominator)
+    response = client.post("/en/nominations/new/", {**full_form(**overrides), "action": "draft",
+                                                    "form_token": uuid.uuid4().hex})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "Nothing has been saved yet." in html
+    assert Entry.objects.count() == 0
+
+
+def test_full_width_contact_details_are_normalised(client, edition, nominator):
+    client.force_login(nominator)
+    client.post("/en/nominations/new/", {**full_form(contact_email="ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+                                                     contact_mobile="１３８００１３８０００"),
+                                         "action": "draft", "form_token": uuid.uuid4().hex})
+    entry = Entry.objects.get()
+    assert (entry.contact_email, entry.contact_mobile) == ("li@example.com", "+86 138 0013 8000")
+
+
+def test_the_same_form_posted_twice_creates_one_entry(client, edition, nominator):
+    client.force_login(nominator)
+    data = {**full_form(), "action": "draft", "form_token": uuid.uuid4().hex}
+    client.post("/en/nominations/new/", data)
+    client.post("/en/nominations/new/", data)
+    assert Entry.objects.count() == 1
+
+
+def test_double_click_on_submit_submits_once(client, edition, nominator, django_capture_on_commit_callbacks):
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    client.force_login(nominator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/en/nominations/{entry.pk}/submit/")
+        second = client.post(f"/en/nominations/{entry.pk}/submit/", follow=True)
+    assert "This entry has already been submitted." in second.content.decode()
+    assert StatusChange.objects.filter(entry=entry, to_status="submitted").count() == 1
+    assert OutgoingMail.objects.filter(to=nominator.email).count() == 1
+
+
+def test_a_submitted_entry_must_stay_complete_when_edited(client, edition, nominator):
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    from submissions.services import submit_entry
+
+    submit_entry(entry=entry, by=nominator)
+    client.force_login(nominator)
+    form = full_form(title_en="")
+    response = client.post(f"/en/nominations/{entry.pk}/edit/", {**form, "action": "save"})
+    assert response.status_code == 400
+    assert "Technology name (English) is required." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.title_en == "All-solid-state lithium-metal battery"
+    assert entry.title_zh_hans == "全固态锂金属电池"  # nothing of the refused change was saved
+
+
+def _close(edition):
+    edition.opens_at = timezone.now() - timedelta(days=60)
+    edition.closes_at = timezone.now() - timedelta(minutes=1)
+    edition.save()
+
+
+def test_after_the_closing_time_entries_are_read_only(client, edition, nominator):
+    draft = EntryFactory(edition=edition, nominator=nominator)
+    submitted = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    from submissions.services import submit_entry
+
+    submit_entry(entry=submitted, by=nominator)
+    _close(edition)
+    client.force_login(nominator)
+    for entry in (draft, submitted):
+        response = client.post(f"/en/nominations/{entry.pk}/edit/", {**full_form(title_en="Changed"), "action": "save"})
+        assert response.status_code == 302
+        entry.refresh_from_db()
+        assert entry.title_en != "Changed"
+    client.post(f"/en/nominations/{submitted.pk}/withdraw/", {"note": ""})
+    client.post(f"/en/nominations/{draft.pk}/submit/")
+    assert set(Entry.objects.values_list("status", flat=True)) == {"draft", "submitted"}
+    response = client.get("/en/nominations/new/")
+    assert response.status_code == 403
+    assert "The collection is closed" in response.content.decode()
+    assert "Beijing time" in response.content.decode()
+    upload = client.post(f"/en/nominations/{draft.pk}/attachments/", {"kind": "report", "file": pdf_upload()})
+    assert upload.status_code == 302
+    assert draft.attachments.count() == 0
+
+
+def test_before_the_opening_the_form_says_when_it_opens(client, edition, nominator):
+    edition.opens_at = timezone.now() + timedelta(days=3)
+    edition.closes_at = timezone.now() + timedelta(days=30)
+    edition.save()
+    client.force_login(nominator)
+    response = client.get("/zh-hans/nominations/new/")
+    assert response.status_code == 403
+    assert "北京时间" in response.content.decode()
+
+
+def test_a_returned_entry_can_be_corrected_after_the_closing_time(client, edition, nominator, organiser,
+                                                                   django_capture_on_commit_callbacks):
+    from submissions.services import change_status, submit_entry
+
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    submit_entry(entry=entry, by=nominator)
+    _close(edition)
+    change_status(entry=entry, to="returned", by=organiser, note="Please add the test report.",
+                  correction_deadline=timezone.now() + timedelta(days=7))
+    client.force_login(nominator)
+    detail = client.get(f"/en/nominations/{entry.pk}/").content.decode()
+    assert "Please add the test report." in detail
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/en/nominations/{entry.pk}/edit/",
+                               {**full_form(rows=False, recommended_by="self"), "action": "submit"})
+    entry.refresh_from_db()
+    assert response.status_code == 302
+    assert entry.status == EntryStatus.SUBMITTED
+    assert entry.reference.endswith("-0001")  # the reference number is kept
+    assert any("Corrected entry received" in m.subject or "修改后" in m.subject for m in mail.outbox)
+
+
+def test_user_text_is_shown_escaped(client, edition, nominator, django_capture_on_commit_callbacks):
+    script = '<script>alert("x")</script>'
+    entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True, title_en=script,
+                         summary_en=script, org_name_zh_hans=script)
+    client.force_login(nominator)
+    for url in (f"/en/nominations/{entry.pk}/", f"/en/nominations/{entry.pk}/print/", "/en/nominations/",
+                f"/en/nominations/{entry.pk}/edit/"):
+        html = client.get(url).content.decode()
+        assert script not in html, url
+        assert "&lt;script&gt;" in html, url
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/en/nominations/{entry.pk}/submit/")
+    assert script in mail.outbox[0].body  # plain-text mail: shown as text, never interpreted
+    assert "\n" not in mail.outbox[0].subject
+
+
+def test_printable_view_has_every_section_both_languages_and_file_names(client, complete_entry, nominator):
+    client.force_login(nominator)
+    html = client.get(f"/en/nominations/{complete_entry.pk}/print/").content.decode()
+    for text in ("1. Category and technical field", "7. Declarations", "全固态锂金属电池",
+                 "All-solid-state lithium-metal battery", "report.pdf", "image.png", "data-print"):
+        assert text in html
+
+
+def test_withdrawn_entry_can_be_reopened_while_open(client, complete_entry, nominator):
+    from submissions.services import submit_entry, withdraw_entry
+
+    submit_entry(entry=complete_entry, by=nominator)
+    withdraw_entry(entry=complete_entry, by=nominator)
+    client.force_login(nominator)
+    client.post(f"/en/nominations/{complete_entry.pk}/reopen/")
+    complete_entry.refresh_from_db()
+    assert complete_entry.status == EntryStatus.DRAFT
