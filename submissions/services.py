@@ -179,7 +179,8 @@ def _move(entry: Entry, to: str, *, by, note: str = "") -> StatusChange:
 
 
 def _locked(entry: Entry) -> Entry:
-    return Entry.objects.select_for_update().select_related("edition", "category", "nominator").get(pk=entry.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to category.
+    return Entry.objects.select_for_update(of=("self",)).select_related("edition", "category", "nominator").get(pk=entry.pk)
 
 
 def submit_entry(*, entry: Entry, by) -> Entry:
