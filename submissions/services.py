@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
@@ -104,14 +105,14 @@ def missing_items(entry: Entry) -> list[Missing]:
             if _blank(getattr(entry, f"{field}_{lang}")):
                 items.append(Missing(section, f"{field}_{lang}", str(
                     _("%(field)s (%(language)s) is required.") % {
-                        "field": _label(field).capitalize(), "language": LANGUAGE_NAMES[lang]})))
+                        "field": capfirst(_label(field)), "language": LANGUAGE_NAMES[lang]})))
     for section, field in REQUIRED:
         if _blank(getattr(entry, field if not field.endswith(("category", "technical_field")) else f"{field}_id")):
-            items.append(Missing(section, field, str(_("%(field)s is required.") % {"field": _label(field).capitalize()})))
+            items.append(Missing(section, field, str(_("%(field)s is required.") % {"field": capfirst(_label(field))})))
     for section, field in ONE_LANGUAGE:
         if _blank(getattr(entry, f"{field}_zh_hans")) and _blank(getattr(entry, f"{field}_en")):
             items.append(Missing(section, f"{field}_zh_hans", str(
-                _("%(field)s is required in at least one language.") % {"field": _label(field).capitalize()})))
+                _("%(field)s is required in at least one language.") % {"field": capfirst(_label(field))})))
     if entry.category_id and entry.category.code == Category.INNOVATIVE:
         if _blank(entry.application_zh_hans) and _blank(entry.application_en):
             items.append(Missing("technology", "application_zh_hans", str(
@@ -121,7 +122,7 @@ def missing_items(entry: Entry) -> list[Missing]:
             if _blank(getattr(entry, field)):
                 items.append(Missing("recommendation", field, str(
                     _("%(field)s is required unless the entry is self-nominated.") % {
-                        "field": _label(field).capitalize()})))
+                        "field": capfirst(_label(field))})))
         if _blank(entry.statement_zh_hans) and _blank(entry.statement_en):
             items.append(Missing("recommendation", "statement_zh_hans", str(
                 _("The recommendation statement is required unless the entry is self-nominated."))))

@@ -28,12 +28,17 @@ SECTION_TITLES = {
 }
 
 
+def _labelled(label, error) -> str:
+    # Completeness messages already name their field; format errors ("Enter a valid URL.") do not.
+    return str(error) if str(label) in str(error) else f"{label}: {error}"
+
+
 def _error_summary(form, formsets, missing) -> list[tuple[str, str]]:
     """(link target, message) for every error, in form order, for the summary at the top."""
     summary = []
     for field in form:
         target = f"#{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else f"#{field.auto_id}"
-        summary += [(target, f"{field.label}: {error}") for error in field.errors]
+        summary += [(target, _labelled(field.label, error)) for error in field.errors]
     summary += [("#main", str(error)) for error in form.non_field_errors()]
     for formset in formsets.values():
         summary += [(f"#{formset.prefix}", f"{formset.heading}: {error}") for error in formset.non_form_errors()]
