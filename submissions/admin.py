@@ -1,12 +1,27 @@
-"""The organisers' back office. Reference content is edited in both languages side by side
-(modeltranslation's tabbed admin, with jQuery UI served from our own static files)."""
+"""The organisers' back office. Reference content and entries are edited with both language
+versions in tabs (modeltranslation, with jQuery UI served from our own static files); status
+changes go through services.change_status() via actions that first show what they will change."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import dashboard, queries, services
+from .dossier import build_dossier
 from .models import (
     Attachment,
     Award,
@@ -15,6 +30,8 @@ from .models import (
     Contributor,
     Edition,
     Entry,
+    EntrySource,
+    EntryStatus,
     Indicator,
     IntellectualProperty,
     OutgoingMail,
@@ -23,10 +40,12 @@ from .models import (
     TechnicalField,
     User,
 )
+from .resources import EntryResource
 
 admin.site.site_header = _("WNEVC selection administration")
 admin.site.site_title = _("WNEVC selection administration")
 admin.site.index_title = _("Technology selection")
+admin.site.index_template = "admin/wnevc_index.html"
 
 
 @admin.register(Edition)
@@ -68,12 +87,32 @@ class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     fields = ["at", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
+    verbose_name_plural = _("status history")
 
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["kind", "original_name", "content_type", "size", "uploaded_at"]
+    fields = ["kind", "download", "preview", "size_display", "caption_zh_hans", "caption_en", "may_publish",
+              "uploaded_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, attachment):
+        url = reverse("submissions:attachment_download", args=[attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+
+    @admin.display(description=_("preview"))
+    def preview(self, attachment):
+        if not attachment.thumbnail:
+            return "–"
+        url = reverse("submissions:attachment_thumbnail", args=[attachment.pk])
+        return format_html('<img class="wnevc-thumb" src="{}" alt="">', url)
+
+    @admin.display(description=_("size"))
+    def size_display(self, attachment):
+        from django.template.defaultfilters import filesizeformat
+
+        return filesizeformat(attachment.size)
 
 
 class CoApplicantInline(TranslationStackedInline):
@@ -81,40 +120,176 @@ class CoApplicantInline(TranslationStackedInline):
     extra = 0
 
 
-class RowInline(admin.TabularInline):
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
     extra = 0
 
 
-class IndicatorInline(RowInline):
-    model = Indicator
-
-
-class IPInline(RowInline):
+class IPInline(admin.TabularInline):
     model = IntellectualProperty
+    extra = 0
 
 
-class AwardInline(RowInline):
+class AwardInline(admin.TabularInline):
     model = Award
+    extra = 0
 
 
-class ContributorInline(RowInline):
+class ContributorInline(admin.TabularInline):
     model = Contributor
+    extra = 0
 
 
-@admin.register(Entry)
-class EntryAdmin(TabbedTranslationAdmin):
+class TransitionForm(forms.Form):
+    note = forms.CharField(label=_("Note (sent to the nominator)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    correction_deadline = forms.DateTimeField(
+        label=_("Correction deadline (Beijing time)"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+
+
+TRANSITION_ACTIONS = [
+    # action name, target status, description
+    ("mark_eligible", EntryStatus.ELIGIBLE, _("Formal check: mark as eligible")),
+    ("return_for_correction", EntryStatus.RETURNED, _("Return for correction or supplementary material")),
+    ("mark_ineligible", EntryStatus.INELIGIBLE, _("Formal check: mark as ineligible")),
+    ("shortlist", EntryStatus.SHORTLISTED, _("Shortlist for the final evaluation")),
+    ("mark_selected", EntryStatus.SELECTED, _("Mark as selected")),
+    ("mark_not_selected", EntryStatus.NOT_SELECTED, _("Mark as not selected")),
+]
+
+
+def _transition_action(name, target, description):
+    def action(modeladmin, request, queryset):
+        return modeladmin.confirm_transition(request, queryset, target, description, name)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+class EntryAdmin(ExportMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    resource_classes = [EntryResource]
+    formats = [XLSX, CSV]
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "org_country",
-                    "submitted_at"]
-    list_filter = ["edition", "category", "technical_field", "status", "org_type", "maturity", "recommended_by",
-                   "source"]
-    search_fields = ["reference", "title_zh_hans", "title_en", "org_name_zh_hans", "org_name_en",
-                     "contact_email", "nominator__email"]
+                    "submitted_at", "file_count"]
+    list_display_links = ["reference", "title"]
+    list_filter = ["edition", "category", "technical_field", "status", "org_country", "org_type", "maturity",
+                   "recommended_by", "source"]
+    search_fields = ["reference", "title_zh_hans", "title_en", "org_name_zh_hans", "org_name_en", "contact_email",
+                     "nominator__email"]
     list_select_related = ["category", "technical_field", "edition"]
     date_hierarchy = "submitted_at"
     ordering = ["-submitted_at", "-id"]
-    readonly_fields = ["reference", "status", "submitted_at", "nominator", "edition", "correction_deadline"]
+    list_per_page = 50
+    show_full_result_count = False  # one COUNT less on every page of a large list
+    readonly_fields = ["reference", "status", "submitted_at", "nominator", "edition", "correction_deadline",
+                       "created_at", "updated_at"]
     inlines = [CoApplicantInline, IndicatorInline, IPInline, AwardInline, ContributorInline, AttachmentInline,
                StatusChangeInline]
+    actions = [_transition_action(*spec) for spec in TRANSITION_ACTIONS] + ["submit_on_behalf", "download_dossier"]
+    fieldsets = [
+        (_("Workflow"), {"fields": ["reference", "status", "source", "edition", "nominator", "submitted_at",
+                                    "correction_deadline", "internal_notes"]}),
+        (_("1. Category and technical field"), {"fields": ["category", "technical_field", "title", "keywords"]}),
+        (_("2. Applicant organisation"), {"fields": ["org_name", "org_country", "org_type", "org_registration_number",
+                                                     "org_address", "org_postal_code", "org_website"]}),
+        (_("3. Contact person"), {"fields": ["contact_name", "contact_position", "contact_email", "contact_mobile",
+                                             "contact_phone", "contact_language"]}),
+        (_("4. Technology"), {"fields": ["summary", "innovations", "indicators_text", "maturity", "rd_start", "rd_end",
+                                         "application", "prospects", "evaluation", "patents_granted",
+                                         "patents_pending", "ip_other", "contributors_publish_consent"]}),
+        (_("5. Recommendation"), {"fields": ["recommended_by", "recommender_name", "recommender_organisation",
+                                             "recommender_title", "recommender_email", "recommender_phone",
+                                             "statement"]}),
+        (_("7. Declarations"), {"fields": ["decl_authentic", "decl_no_ip_dispute", "decl_no_classified",
+                                           "consent_publication", "consent_personal_data", "signatory_name",
+                                           "signatory_position", "signed_on"]}),
+        (_("Dates"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(file_count=Count("attachments", distinct=True))
+
+    @admin.display(description=_("files"), ordering="file_count")
+    def file_count(self, entry):
+        return entry.file_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # The source can be chosen when the secretariat creates an entry, not changed later.
+        return self.readonly_fields + (["source"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # an entry created by the secretariat on behalf of a nominee
+            obj.nominator = request.user
+            obj.edition = queries.current_edition()
+            obj.source = obj.source or EntrySource.SECRETARIAT
+        super().save_model(request, obj, form, change)
+
+    def confirm_transition(self, request, queryset, target, description, action_name):
+        """First show exactly which entries will change and ask for the note; then apply."""
+        entries = list(queryset.select_related("category", "nominator"))
+        movable = [e for e in entries if target in services.ORGANISER_MOVES.get(e.status, set())]
+        blocked = [e for e in entries if e not in movable]
+        form = TransitionForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, errors = 0, []
+            for entry in movable:
+                try:
+                    services.change_status(entry=entry, to=target, by=request.user, note=form.cleaned_data["note"],
+                                           correction_deadline=form.cleaned_data["correction_deadline"])
+                    done += 1
+                except ValidationError as error:
+                    errors.append(f"{entry}: {' '.join(error.messages)}")
+            if done:
+                self.message_user(request, ngettext("%(count)d entry changed.", "%(count)d entries changed.", done)
+                                  % {"count": done}, messages.SUCCESS)
+            for error in errors:
+                self.message_user(request, error, messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": description, "opts": self.model._meta,
+            "entries": movable, "blocked": blocked, "form": form, "action_name": action_name,
+            "target": EntryStatus(target).label, "needs_deadline": target == EntryStatus.RETURNED,
+            "queryset": queryset, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/submissions/confirm_transition.html", context)
+
+    @admin.action(description=_("Submit on behalf of the secretariat"), permissions=["change"])
+    def submit_on_behalf(self, request, queryset):
+        done = 0
+        for entry in queryset.filter(status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED]):
+            try:
+                services.submit_entry(entry=entry, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{entry}: {' '.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, ngettext("%(count)d entry submitted.", "%(count)d entries submitted.", done)
+                              % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Download the dossier (ZIP) of the selected entries"), permissions=["view"])
+    def download_dossier(self, request, queryset):
+        entries = (queryset.select_related("edition", "category", "technical_field")
+                   .prefetch_related("attachments", "co_applicants", "indicators", "ip_items", "awards", "contributors"))
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return FileResponse(build_dossier(entries), as_attachment=True, filename=f"wnevc-dossier-{stamp}.zip",
+                            content_type="application/zip")
+
+    def get_urls(self):
+        return [path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="submissions_dashboard")] + \
+            super().get_urls()
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": gettext("Dashboard"), "opts": self.model._meta,
+                   **dashboard.figures(queries.current_edition())}
+        return TemplateResponse(request, "admin/submissions/dashboard.html", context)
+
+
+admin.site.register(Entry, EntryAdmin)
 
 
 @admin.register(OutgoingMail)
@@ -150,4 +325,5 @@ class UserAdmin(BaseUserAdmin):
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "usable_password", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "usable_password", "password1",
+                                                             "password2"]})]

@@ -49,6 +49,10 @@ class NormalisedEmailField(forms.EmailField):
 
 
 class NormalisedURLField(forms.URLField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
     def to_python(self, value):
         return super().to_python(normalise_machine_text(value))
 

@@ -248,6 +248,8 @@ class Entry(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     correction_deadline = models.DateTimeField(_("correction deadline"), null=True, blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True,
+                                      help_text=_("Only organisers see these notes; never shown to the nominator."))
     # Identifies the form a new entry was created from, so a repeated POST cannot create a twin.
     form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

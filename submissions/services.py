@@ -176,6 +176,8 @@ def _allocate_reference(entry: Entry) -> str:
 def _move(entry: Entry, to: str, *, by, note: str = "") -> StatusChange:
     change = StatusChange.objects.create(entry=entry, from_status=entry.status, to_status=to, by=by, note=note)
     entry.status = to
+    entry._history_user = by  # django-simple-history: who and why, also outside a request
+    entry._change_reason = note or f"{change.from_status} → {to}"
     return change
 
 

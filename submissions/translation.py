@@ -4,6 +4,7 @@ No `required_languages`: drafts may be partial, so "both languages at submission
 by services.missing_items(), and the admin forms of reference content by their own clean()."""
 
 from modeltranslation.translator import TranslationOptions, register
+from simple_history import register as register_history
 
 from .models import Attachment, Category, CoApplicant, Edition, Entry, Page, TechnicalField
 
@@ -42,3 +43,9 @@ class CoApplicantTranslationOptions(TranslationOptions):
 @register(Attachment)
 class AttachmentTranslationOptions(TranslationOptions):
     fields = ("caption",)
+
+
+# History is registered here, after the translation fields exist, so that the historical
+# tables record both language versions (django-simple-history copies the fields it sees).
+register_history(Entry, app="submissions", excluded_fields=["form_token"])
+register_history(Attachment, app="submissions")

@@ -1,0 +1,30 @@
+"""The ZIP dossier of one or more entries: every file under a readable name, plus a bilingual
+summary page per entry. Written to a temporary file on disk, never held whole in memory."""
+
+import tempfile
+import zipfile
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .validators import clean_filename
+
+
+def build_dossier(entries) -> tempfile.SpooledTemporaryFile:
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for entry in entries:
+            folder = entry.reference or f"draft-{entry.pk}"
+            with translation.override("zh-hans"):
+                archive.writestr(f"{folder}/summary-zh.html", render_to_string("admin/submissions/dossier_summary.html",
+                                                                                {"entry": entry}))
+            with translation.override("en"):
+                archive.writestr(f"{folder}/summary-en.html", render_to_string("admin/submissions/dossier_summary.html",
+                                                                                {"entry": entry}))
+            for number, attachment in enumerate(entry.attachments.all(), start=1):
+                name = clean_filename(f"{number:02d}-{attachment.kind}-{attachment.original_name}")
+                with attachment.file.open("rb") as source, archive.open(f"{folder}/{name}", "w") as target:
+                    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                        target.write(chunk)
+    out.seek(0)
+    return out

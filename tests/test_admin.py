@@ -1,0 +1,215 @@
+import io
+import zipfile
+
+import pytest
+from django.core import mail
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from openpyxl import load_workbook
+
+from submissions import demo, services
+from submissions.models import Entry, EntryStatus, StatusChange
+from submissions.resources import EntryResource, neutralise
+from submissions.roles import EXPERT, setup_roles
+
+from .factories import EntryFactory, UserFactory
+
+CHANGELIST = "/admin/submissions/entry/"
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
+def submitted(edition, nominator):
+    english = UserFactory(email="english@example.com", language="en")
+    entries = []
+    for owner, title_zh, title_en, country in [(nominator, "钠离子电池", "Sodium-ion battery", "CN"),
+                                               (english, "轮毂电机", "In-wheel motor", "DE")]:
+        entry = EntryFactory(edition=edition, nominator=owner, with_materials=True, title_zh_hans=title_zh,
+                             title_en=title_en, org_country=country)
+        entries.append(services.submit_entry(entry=entry, by=owner))
+    return entries
+
+
+def test_search_finds_chinese_and_english_names_and_references(organiser_client, submitted):
+    for term, expected in [("钠离子", "Sodium-ion battery"), ("in-wheel", "In-wheel motor"),
+                           (submitted[1].reference, "In-wheel motor")]:
+        html = organiser_client.get(CHANGELIST, {"q": term}, headers={"accept-language": "en"}).content.decode()
+        assert expected in html
+        other = {"Sodium-ion battery", "In-wheel motor"} - {expected}
+        assert other.pop() not in html
+
+
+def test_filters_by_country_and_status(organiser_client, submitted):
+    html = organiser_client.get(CHANGELIST, {"org_country": "DE"}, headers={"accept-language": "en"}).content.decode()
+    assert "In-wheel motor" in html and "Sodium-ion battery" not in html
+    html = organiser_client.get(CHANGELIST, {"status__exact": "draft"}).content.decode()
+    assert "In-wheel motor" not in html and "Sodium-ion battery" not in html
+
+
+def _post_action(client, action, entries, follow=False, **data):
+    return client.post(CHANGELIST, {"action": action, "_selected_action": [e.pk for e in entries], **data},
+                       follow=follow)
+
+
+def test_a_bulk_action_first_lists_the_entries_then_applies_with_the_note(organiser_client, submitted,
+                                                                          django_capture_on_commit_callbacks):
+    response = _post_action(organiser_client, "return_for_correction", submitted)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert all(e.reference in page for e in submitted)
+    assert Entry.objects.filter(status=EntryStatus.RETURNED).count() == 0  # nothing changed yet
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_action(organiser_client, "return_for_correction", submitted, apply="1",
+                                note="请补充检测报告 / Please add the test report", correction_deadline="2030-01-31T18:00")
+    assert response.status_code == 302
+    assert set(Entry.objects.values_list("status", flat=True)) == {EntryStatus.RETURNED}
+    change = StatusChange.objects.filter(to_status=EntryStatus.RETURNED).first()
+    assert change.note.startswith("请补充") and change.by.email == "organiser@example.org"
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects["english@example.com"].endswith("Returned for correction")
+    assert "退回修改" in subjects["nominator.a@example.com"]
+
+
+@pytest.mark.parametrize(("action", "status"), [("mark_eligible", "eligible"), ("mark_ineligible", "ineligible")])
+def test_each_formal_check_action_changes_status_and_logs(organiser_client, submitted, action, status):
+    _post_action(organiser_client, action, submitted[:1], apply="1", note="checked")
+    submitted[0].refresh_from_db()
+    assert submitted[0].status == status
+    assert submitted[0].status_changes.last().to_status == status
+
+
+def test_an_action_leaves_entries_it_cannot_move_untouched(organiser_client, submitted):
+    _post_action(organiser_client, "mark_selected", submitted, apply="1")
+    assert set(Entry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
+
+
+def test_returning_without_a_note_is_refused(organiser_client, submitted):
+    response = _post_action(organiser_client, "return_for_correction", submitted[:1], apply="1", note="", follow=True)
+    assert "Please tell the nominator what to correct." in response.content.decode()
+    submitted[0].refresh_from_db()
+    assert submitted[0].status == EntryStatus.SUBMITTED
+
+
+def test_xlsx_export_has_both_language_versions(submitted):
+    data = EntryResource().export(queryset=Entry.objects.all())
+    workbook = load_workbook(io.BytesIO(data.xlsx))
+    rows = list(workbook.active.values)
+    header = list(rows[0])
+    assert "Technology name (Chinese)" in header and "Technology name (English)" in header
+    assert len(rows) == 3
+    by_reference = {row[header.index("Reference number")]: row for row in rows[1:]}
+    row = by_reference[submitted[0].reference]
+    assert row[header.index("Technology name (Chinese)")] == "钠离子电池"
+    assert str(row[header.index("Files")]) == "2"
+    assert row[header.index("Status")] == "Submitted" or row[header.index("Status")] == "已提交"
+
+
+def test_export_neutralises_spreadsheet_formulas(edition, nominator):
+    EntryFactory(edition=edition, nominator=nominator, title_en='=HYPERLINK("http://evil","x")')
+    csv = EntryResource().export(queryset=Entry.objects.all()).csv
+    assert "'=HYPERLINK" in csv
+    assert neutralise("+1") == "'+1" and neutralise("钠") == "钠"
+
+
+def test_admin_export_view_offers_xlsx_and_csv(organiser_client, submitted):
+    response = organiser_client.get("/admin/submissions/entry/export/")
+    assert response.status_code == 200
+    assert "xlsx" in response.content.decode().lower()
+
+
+def test_zip_dossier_contains_every_file_and_both_summaries(organiser_client, submitted):
+    response = _post_action(organiser_client, "download_dossier", submitted)
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    for entry in submitted:
+        folder = [n for n in names if n.startswith(entry.reference + "/")]
+        assert sorted(n.split("/", 1)[1] for n in folder) == [
+            "01-image-image.png", "02-report-report.pdf", "summary-en.html", "summary-zh.html"]
+        assert entry.title_zh_hans in archive.read(f"{entry.reference}/summary-zh.html").decode()
+        assert archive.read(f"{entry.reference}/02-report-report.pdf").startswith(b"%PDF-")
+
+
+def test_dashboard_counts_the_current_edition(organiser_client, submitted):
+    response = organiser_client.get("/admin/submissions/entry/dashboard/", headers={"accept-language": "en"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Submissions per day" in html and "<svg" in html
+    assert "Germany" in html and "China" in html
+
+
+def test_organiser_cannot_manage_users_but_can_open_entries(organiser_client, submitted):
+    assert organiser_client.get("/admin/submissions/user/").status_code == 403
+    assert organiser_client.get(f"/admin/submissions/entry/{submitted[0].pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["expert", "nominator"])
+def test_experts_and_nominators_cannot_open_the_admin(client, db, role):
+    _organiser, expert_group = setup_roles()
+    user = UserFactory()
+    if role == "expert":
+        user.groups.add(expert_group)
+        assert expert_group.name == EXPERT
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_setup_roles_is_idempotent(db):
+    first = [g.permissions.count() for g in setup_roles()]
+    assert first == [g.permissions.count() for g in setup_roles()]
+    assert first[0] > 20 and first[1] == 0
+
+
+def test_history_records_an_admin_edit(organiser_client, submitted):
+    entry = submitted[0]
+    page = organiser_client.get(f"/admin/submissions/entry/{entry.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update({"title_en": "Sodium-ion battery, revised", "internal_notes": "Checked by phone"})
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name, field in management.fields.items():
+            data[f"{management.prefix}-{name}"] = management.initial.get(name, field.initial)
+        for index, form_ in enumerate(inline.formset.initial_forms):
+            data[f"{inline.formset.prefix}-{index}-id"] = form_.instance.pk
+            data[f"{inline.formset.prefix}-{index}-entry"] = entry.pk
+    response = organiser_client.post(f"/admin/submissions/entry/{entry.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    history = entry.history.order_by("-history_date").first()
+    assert history.title_en == "Sodium-ion battery, revised"
+    assert history.history_user.email == "organiser@example.org"
+    assert organiser_client.get(f"/admin/submissions/entry/{entry.pk}/history/").status_code == 200
+
+
+@pytest.mark.parametrize("url", [CHANGELIST, CHANGELIST + "?status__exact=submitted", CHANGELIST + "?q=电池"])
+def test_the_entry_list_runs_a_constant_number_of_queries(organiser_client, edition, url):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert organiser_client.get(url).status_code == 200
+        return len(queries)
+
+    demo.build_generated_entries(10, edition)
+    small = count()
+    demo.build_generated_entries(190, edition)
+    assert count() == small
+
+
+def test_the_entry_page_runs_a_constant_number_of_queries(organiser_client, edition, nominator):
+    def count(entry):
+        with CaptureQueriesContext(connection) as queries:
+            assert organiser_client.get(f"/admin/submissions/entry/{entry.pk}/change/").status_code == 200
+        return len(queries)
+
+    small = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    large = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    for number in range(3):
+        large.indicators.create(name=f"Indicator {number}", this_value="1")
+        services.add_attachment(entry=large, kind="other", upload=__import__("tests.factories").factories.pdf_upload())
+    assert count(large) == count(small)
