@@ -15,8 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -40,7 +38,7 @@ from .models import (
     TechnicalField,
     User,
 )
-from .resources import EntryResource
+from .resources import stream_csv, write_xlsx
 
 admin.site.site_header = _("WNEVC selection administration")
 admin.site.site_title = _("WNEVC selection administration")
@@ -167,9 +165,8 @@ def _transition_action(name, target, description):
     return admin.action(description=description, permissions=["change"])(action)
 
 
-class EntryAdmin(ExportMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
-    resource_classes = [EntryResource]
-    formats = [XLSX, CSV]
+class EntryAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
+    change_list_template = "admin/submissions/entry/change_list.html"
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "org_country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
@@ -276,8 +273,31 @@ class EntryAdmin(ExportMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
                             content_type="application/zip")
 
     def get_urls(self):
-        return [path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="submissions_dashboard")] + \
-            super().get_urls()
+        return [path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="submissions_dashboard"),
+                path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view), name="submissions_entry_export"),
+                ] + super().get_urls()
+
+    def export_view(self, request, fmt):
+        """The changelist as it is filtered and searched now, as XLSX or CSV (streamed)."""
+        if not self.has_view_permission(request) or fmt not in {"xlsx", "csv"}:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        if fmt == "csv":
+            from django.http import StreamingHttpResponse
+
+            response = StreamingHttpResponse(stream_csv(queryset), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="wnevc-entries-{stamp}.csv"'
+            return response
+        import tempfile
+
+        target = tempfile.TemporaryFile()
+        write_xlsx(queryset, target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename=f"wnevc-entries-{stamp}.xlsx",
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):

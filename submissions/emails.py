@@ -102,7 +102,10 @@ def send_status_changed(entry, change):
 
 
 def notify_organisers(entry, change):
-    """Per-event notice to the secretariat of submissions and withdrawals (Chinese first)."""
+    """Per-event notice to the secretariat of submissions and withdrawals, unless the setting
+    ORGANISER_NOTIFICATIONS asks for the daily digest (`manage.py send_organiser_digest`)."""
+    if settings.ORGANISER_NOTIFICATIONS != "event":
+        return
     for address in settings.ORGANISER_EMAILS:
         with translation.override(settings.LANGUAGE_CODE):
             subject = gettext("%(reference)s: %(status)s") % {
@@ -111,3 +114,22 @@ def notify_organisers(entry, change):
                        "link": absolute(reverse("admin:submissions_entry_change", args=[entry.pk]))}
             subject, body = _render("emails/organiser_notice.txt", settings.LANGUAGE_CODE, context)
         queue_mail(to=address, subject=subject, body=body)
+
+
+def send_organiser_digest(since) -> int:
+    """One message per organiser listing the submissions and withdrawals since `since`."""
+    from .models import EntryStatus, StatusChange
+
+    changes = list(StatusChange.objects.filter(at__gte=since, to_status__in=[EntryStatus.SUBMITTED,
+                                                                            EntryStatus.WITHDRAWN])
+                   .select_related("entry").order_by("at"))
+    if not changes:
+        return 0
+    for address in settings.ORGANISER_EMAILS:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = gettext("WNEVC daily digest: %(count)d changes") % {"count": len(changes)}
+            context = {"changes": changes, "subject": subject,
+                       "link": absolute(reverse("admin:submissions_entry_changelist"))}
+            subject, body = _render("emails/organiser_digest.txt", settings.LANGUAGE_CODE, context)
+        queue_mail(to=address, subject=subject, body=body)
+    return len(changes)

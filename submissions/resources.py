@@ -80,3 +80,46 @@ class EntryResource(resources.ModelResource):
 
     def dehydrate_recommended_by(self, entry):
         return str(entry.get_recommended_by_display())
+
+
+def iter_rows(queryset):
+    """Header row, then one row per entry, fetched in chunks: nothing is held whole in memory."""
+    resource = EntryResource()
+    yield resource.get_export_headers()
+    for entry in resource.iter_queryset(resource.filter_export(queryset)):
+        yield resource.export_resource(entry)
+
+
+def write_xlsx(queryset, target):
+    """Write the export to a file object with openpyxl's write-only (streaming) workbook."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="entries")
+    for row in iter_rows(queryset):
+        sheet.append([_cell(value) for value in row])
+    workbook.save(target)
+
+
+def _cell(value):
+    # Spreadsheets have no time zones: write Beijing time without the offset.
+    if getattr(value, "tzinfo", None) is not None:
+        from django.utils import timezone
+
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def stream_csv(queryset):
+    """CSV lines for a StreamingHttpResponse, with a BOM so that spreadsheets read the Chinese right."""
+    import csv
+
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for row in iter_rows(queryset):
+        yield writer.writerow(row)

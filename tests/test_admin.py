@@ -117,10 +117,18 @@ def test_export_neutralises_spreadsheet_formulas(edition, nominator):
     assert neutralise("+1") == "'+1" and neutralise("钠") == "钠"
 
 
-def test_admin_export_view_offers_xlsx_and_csv(organiser_client, submitted):
-    response = organiser_client.get("/admin/submissions/entry/export/")
-    assert response.status_code == 200
-    assert "xlsx" in response.content.decode().lower()
+def test_admin_exports_the_filtered_list_as_xlsx_and_csv(organiser_client, submitted):
+    assert "/admin/submissions/entry/export/xlsx/?org_country=DE" in organiser_client.get(
+        CHANGELIST, {"org_country": "DE"}).content.decode()
+    response = organiser_client.get("/admin/submissions/entry/export/xlsx/", {"org_country": "DE"},
+                                    headers={"accept-language": "en"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.values)
+    assert len(rows) == 2 and "In-wheel motor" in rows[1]
+    response = organiser_client.get("/admin/submissions/entry/export/csv/", {"q": "钠离子"})
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    assert len(text.strip().splitlines()) == 2 and "钠离子电池" in text
 
 
 def test_zip_dossier_contains_every_file_and_both_summaries(organiser_client, submitted):

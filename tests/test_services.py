@@ -114,3 +114,21 @@ def test_reference_numbers_are_unique_under_20_concurrent_submissions():
     assert len(set(references)) == 20
     numbers = sorted(int(re.search(r"-(\d{4})$", r).group(1)) for r in references)
     assert numbers == list(range(1, 21))
+
+
+def test_organisers_can_get_a_daily_digest_instead(complete_entry, nominator, settings,
+                                                   django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.ORGANISER_NOTIFICATIONS = "digest"
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = services.submit_entry(entry=complete_entry, by=nominator)
+    assert [m.to for m in mail.outbox] == [[nominator.email]]  # no per-event notice
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_organiser_digest")
+    digest = mail.outbox[-1]
+    assert digest.to == ["secretariat@example.com"]
+    assert entry.reference in digest.body
+    assert services.emails.send_organiser_digest(timezone.now() + timedelta(hours=1)) == 0

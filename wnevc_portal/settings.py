@@ -190,6 +190,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WNEVC Selection <sele
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the secretariat is told about new submissions and withdrawals (comma-separated).
 ORGANISER_EMAILS = env_list("ORGANISER_EMAILS")
+# "event": one e-mail per submission/withdrawal; "digest": `manage.py send_organiser_digest` daily.
+ORGANISER_NOTIFICATIONS = os.environ.get("ORGANISER_NOTIFICATIONS", "event")
 # Absolute base for links in e-mails (no request at hand when the retry command sends them).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
