@@ -347,3 +347,5 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "usable_password", "password1",
                                                              "password2"]})]
+
+from . import review_admin  # noqa: E402,F401  (registers the expert-review admin)

@@ -545,3 +545,6 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+from .review_models import *  # noqa: E402,F401,F403  (expert review models live in their own module)

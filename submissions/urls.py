@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import review_urls
 from .views import accounts, nominator, public
 
 app_name = "submissions"
@@ -40,3 +41,5 @@ urlpatterns = [
     path("nominations/files/<int:attachment_pk>/thumbnail/", nominator.attachment_thumbnail,
          name="attachment_thumbnail"),
 ]
+
+urlpatterns += review_urls.urlpatterns

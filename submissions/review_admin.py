@@ -1,0 +1,1 @@
+"""Admin for the expert review (issue 5)."""

@@ -1,0 +1,1 @@
+"""Expert review: criteria, rounds, assignments, conflicts, scores and votes (issue 5)."""
