@@ -33,3 +33,25 @@ def test_collectstatic_builds_hashed_files_for_whitenoise(tmp_path):
     assert (tmp_path / "staticfiles.json").is_file()
     hashed = list((tmp_path / "css").glob("portal.*.css"))
     assert hashed and list((tmp_path / "css").glob("portal.*.css.gz"))
+
+
+def test_pages_carry_a_strict_content_security_policy(client, db):
+    response = client.get("/en/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_our_templates_have_no_inline_script_or_style():
+    import re
+    from pathlib import Path
+
+    offenders = []
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=\"", text) or "<style" in text:
+            offenders.append(str(path.relative_to(settings.BASE_DIR)))
+    assert offenders == []
