@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -165,16 +166,31 @@ def _transition_action(name, target, description):
     return admin.action(description=description, permissions=["change"])(action)
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries that occur among the entries (not all 249 of ISO 3166)."""
+
+    title = _("country/region")
+    parameter_name = "org_country"
+
+    def lookups(self, request, model_admin):
+        codes = Entry.objects.exclude(org_country="").values_list("org_country", flat=True).distinct()
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(org_country=self.value()) if self.value() else queryset
+
+
 class EntryAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "org_country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
-    list_filter = ["edition", "category", "technical_field", "status", "org_country", "org_type", "maturity",
+    list_filter = ["edition", "category", "technical_field", "status", CountryFilter, "org_type", "maturity",
                    "recommended_by", "source"]
     search_fields = ["reference", "title_zh_hans", "title_en", "org_name_zh_hans", "org_name_en", "contact_email",
                      "nominator__email"]
     list_select_related = ["category", "technical_field", "edition"]
+    view_on_site = False  # the public entry page belongs to its nominator
     date_hierarchy = "submitted_at"
     ordering = ["-submitted_at", "-id"]
     list_per_page = 50
