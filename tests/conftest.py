@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from submissions import demo
@@ -10,6 +11,7 @@ from .factories import EntryFactory, UserFactory
 def _media_and_language(settings, tmp_path):
     """Uploads go to a fresh folder per test; each test starts in the default language."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # rate-limit counters
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()

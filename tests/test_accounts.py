@@ -5,6 +5,8 @@ from django.core import mail
 
 from submissions.models import User
 
+from .factories import UserFactory
+
 SIGNUP = {"email": "Zhang.San@Example.com", "full_name": "张三", "organisation": "示例大学", "language": "en",
           "password1": "Solid-State-2023!", "password2": "Solid-State-2023!"}
 
@@ -110,3 +112,61 @@ def test_logout_is_a_post(client, nominator):
     assert client.get("/en/accounts/logout/").status_code == 405
     assert client.post("/en/accounts/logout/").status_code == 302
     assert client.get("/en/nominations/").status_code == 302
+
+
+def test_login_locks_after_five_failures_for_that_address_and_client_only(client, nominator):
+    for _attempt in range(5):
+        client.post("/en/accounts/login/", {"username": nominator.email.upper(), "password": "wrong"},
+                    REMOTE_ADDR="10.0.0.1")
+    locked = client.post("/en/accounts/login/", {"username": nominator.email, "password": "secret-Passw0rd!"},
+                         REMOTE_ADDR="10.0.0.1")
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    # The same account from another client address, and another account from the same one, still work.
+    other = client.post("/en/accounts/login/", {"username": nominator.email, "password": "secret-Passw0rd!"},
+                        REMOTE_ADDR="10.0.0.2")
+    assert other.status_code == 302
+    client.logout()
+    colleague = UserFactory(email="colleague@example.com")
+    same_network = client.post("/en/accounts/login/", {"username": colleague.email, "password": "secret-Passw0rd!"},
+                               REMOTE_ADDR="10.0.0.1")
+    assert same_network.status_code == 302
+
+
+def test_lockout_ends_after_the_cool_off(client, nominator, settings):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    for _attempt in range(5):
+        client.post("/zh-hans/accounts/login/", {"username": nominator.email, "password": "wrong"})
+    assert client.post("/zh-hans/accounts/login/", {"username": nominator.email,
+                                                    "password": "secret-Passw0rd!"}).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    assert client.post("/zh-hans/accounts/login/", {"username": nominator.email,
+                                                    "password": "secret-Passw0rd!"}).status_code == 302
+
+
+@pytest.mark.parametrize(("url", "data", "limit"), [
+    ("/en/accounts/signup/", {**SIGNUP, "email": "x@example.com", "password2": "mismatch"}, "signup"),
+    ("/en/accounts/password/reset/", {"email": "someone@example.com"}, "password_reset"),
+])
+def test_signup_and_password_reset_are_rate_limited(client, db, settings, url, data, limit):
+    for _attempt in range(settings.RATE_LIMITS[limit]):
+        assert client.post(url, data).status_code in {200, 302}
+    response = client.post(url, data)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+
+
+def test_confirmation_mails_are_rate_limited(client, nominator, settings):
+    nominator.email_confirmed_at = None
+    nominator.save()
+    client.force_login(nominator)
+    for _attempt in range(settings.RATE_LIMITS["confirmation"]):
+        client.post("/en/accounts/confirm-again/")
+    assert client.post("/en/accounts/confirm-again/").status_code == 429
+    from submissions.models import OutgoingMail
+
+    assert OutgoingMail.objects.count() == settings.RATE_LIMITS["confirmation"]

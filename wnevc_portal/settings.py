@@ -7,6 +7,7 @@ development variables itself.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_countries",
     "import_export",
     "simple_history",
+    "axes",
     "submissions",
 ]
 
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our translated page
 ]
 
 ROOT_URLCONF = "wnevc_portal.urls"
@@ -120,6 +123,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login brute force (django-axes): locked after AXES_FAILURE_LIMIT failures for one e-mail address
+# *from one client address*, for a cool-off period, so an attacker cannot lock out a whole
+# university network behind one NAT address, nor an account for ever.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "submissions.security.axes_username"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+if env_bool("BEHIND_PROXY"):  # nginx in front: the client address is the last X-Forwarded-For hop
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Sign-up, password reset and confirmation mails: at most N per hour and client address.
+RATE_LIMITS = {"signup": env_int("RATE_LIMIT_SIGNUP", 10), "password_reset": env_int("RATE_LIMIT_PASSWORD_RESET", 5),
+               "confirmation": env_int("RATE_LIMIT_CONFIRMATION", 5)}
 LOGIN_URL = "submissions:login"
 LOGIN_REDIRECT_URL = "submissions:entry_list"
 LOGOUT_REDIRECT_URL = "submissions:home"

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import emails
+from .. import emails, security
 from ..forms import LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from ..models import User
 
@@ -26,6 +26,8 @@ def make_confirmation_token(user) -> str:
 def signup(request):
     if request.user.is_authenticated:
         return redirect("submissions:entry_list")
+    if request.method == "POST" and not security.allow(request, "signup"):
+        return render(request, "rate_limited.html", status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -58,6 +60,8 @@ def confirm_email(request, token):
 @login_required
 @require_POST
 def resend_confirmation(request):
+    if not security.allow(request, "confirmation"):
+        return render(request, "rate_limited.html", status=429)
     if not request.user.email_confirmed:
         emails.send_confirmation_link(request.user, make_confirmation_token(request.user))
         messages.success(request, _("We have sent a new confirmation link to %(email)s.") % {"email": request.user.email})
@@ -88,6 +92,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "emails/password_reset.txt"
     subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("submissions:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        if not security.allow(request, "password_reset"):
+            return render(request, "rate_limited.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
