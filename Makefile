@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test setup venv messages check-messages screenshots vendor clean
+.PHONY: run test setup venv messages check-messages screenshots vendor clean bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: venv locale/zh_Hans/LC_MESSAGES/django.mo
 messages: venv
 	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=$(VENV) --ignore=tests --ignore=bench
 	msgfmt --check --statistics -o /dev/null locale/zh_Hans/LC_MESSAGES/django.po
+
+# Benchmark on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/wnevc_bench).
+bench: venv locale/zh_Hans/LC_MESSAGES/django.mo
+	$(PY) bench/run.py
 
 screenshots: setup
 	$(DEV_ENV) $(PY) -m pytest tests/browser/test_screenshots.py -p no:cacheprovider --screenshots-dir docs/screenshots

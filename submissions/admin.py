@@ -39,6 +39,7 @@ from .models import (
     TechnicalField,
     User,
 )
+from .forms import use_fast_select
 from .resources import stream_csv, write_xlsx
 
 admin.site.site_header = _("WNEVC selection administration")
@@ -69,6 +70,16 @@ class PageAdmin(TabbedTranslationAdmin):
     list_display = ["title", "slug", "kind", "order", "published"]
     list_filter = ["kind", "published"]
     prepopulated_fields = {"slug": ["title_en"]}
+
+
+class FastSelects:
+    """Admin forms with long lists (249 countries) render their options in Python."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            use_fast_select(formfield.widget)
+        return formfield
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -114,7 +125,7 @@ class AttachmentInline(ReadOnlyInline):
         return filesizeformat(attachment.size)
 
 
-class CoApplicantInline(TranslationStackedInline):
+class CoApplicantInline(FastSelects, TranslationStackedInline):
     model = CoApplicant
     extra = 0
 
@@ -124,7 +135,7 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
 
 
-class IPInline(admin.TabularInline):
+class IPInline(FastSelects, admin.TabularInline):
     model = IntellectualProperty
     extra = 0
 
@@ -180,9 +191,9 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(org_country=self.value()) if self.value() else queryset
 
 
-class EntryAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
+class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
-    list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "org_country",
+    list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
     list_filter = ["edition", "category", "technical_field", "status", CountryFilter, "org_type", "maturity",
@@ -222,6 +233,11 @@ class EntryAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(file_count=Count("attachments", distinct=True))
+
+    @admin.display(description=_("country/region"), ordering="org_country")
+    def country(self, entry):
+        # Not the field itself: the admin would flatten all 249 country choices for every row.
+        return entry.org_country.name if entry.org_country else "–"
 
     @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, entry):

@@ -272,3 +272,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED")
+BENCH_CEILING = env_bool("BENCH_CEILING")  # only `make bench` sets it

@@ -16,6 +16,12 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(path("", include("submissions.urls")), prefix_default_language=True)
 
+if settings.BENCH_CEILING:
+    # The benchmark's ceiling: the cheapest Django response in the same server set-up.
+    from django.http import HttpResponse
+
+    urlpatterns.append(path("bench/ceiling", lambda request: HttpResponse(b"ok", content_type="text/plain")))
+
 handler400 = "submissions.views.errors.bad_request"
 handler403 = "submissions.views.errors.permission_denied"
 handler404 = "submissions.views.errors.page_not_found"
