@@ -1,8 +1,9 @@
 """Reads that decide visibility. A queryset that leaves a row out makes the view answer 404."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from .models import Attachment, Edition, Entry, Page, StatusChange
+from .review_queries import entries_for_expert
 
 
 def current_edition():
@@ -29,12 +30,13 @@ def entry_with_everything(queryset, pk):
 
 
 def attachments_visible_to(user):
-    """Owners see their files; organisers (staff allowed to view entries) see all."""
+    """Owners see their files; organisers (staff allowed to view entries) see all; experts see
+    the files of the entries assigned to them, unless they declared a conflict of interest."""
     if not user.is_authenticated:
         return Attachment.objects.none()
     if user.is_staff and user.has_perm("submissions.view_entry"):
         return Attachment.objects.all()
-    return Attachment.objects.filter(entry__nominator=user)
+    return Attachment.objects.filter(Q(entry__nominator=user) | Q(entry__in=entries_for_expert(user).values("pk")))
 
 
 def public_pages():

@@ -6,7 +6,9 @@ ORGANISER = "Organiser"
 EXPERT = "Expert"
 # Organisers manage entries and reference content, but not user accounts.
 ORGANISER_MODELS = ["edition", "category", "technicalfield", "page", "entry", "attachment", "statuschange",
-                    "coapplicant", "indicator", "intellectualproperty", "award", "contributor", "outgoingmail"]
+                    "coapplicant", "indicator", "intellectualproperty", "award", "contributor", "outgoingmail",
+                    "criterion", "round", "assignment", "conflict", "review", "score", "selectiondecision",
+                    "selectionoutcome"]
 
 
 def setup_roles():

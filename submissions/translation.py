@@ -49,3 +49,4 @@ class AttachmentTranslationOptions(TranslationOptions):
 # tables record both language versions (django-simple-history copies the fields it sees).
 register_history(Entry, app="submissions", excluded_fields=["form_token"])
 register_history(Attachment, app="submissions")
+from . import review_translation  # noqa: E402,F401  (expert review fields)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from submissions import demo
+from submissions import demo, review_demo
 from submissions.models import Category, Edition, Entry, Page, TechnicalField, User
 
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         edition = demo.build_edition()
         users = demo.build_users()
         demo.build_sample_entries(users["nominator@example.com"], edition)
+        review_demo.build_review_demo(edition, users)
         if entries:
             demo.build_generated_entries(entries, edition)
         self.stdout.write(

@@ -1,0 +1,138 @@
+"""Reads of the expert review that decide visibility. An expert only ever gets querysets
+filtered on their own assignments, reviews and votes: anything else answers 404."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from .models import Attachment, AttachmentKind, Category, Edition, Entry, EntryStatus, User
+from .review_models import Assignment, Ballot, Conflict, Criterion, Review, Round, SelectionOutcome, Vote
+from .roles import EXPERT
+
+
+def is_expert(user) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not hasattr(user, "_is_expert"):  # asked by the menu of every page: once per request
+        user._is_expert = user.groups.filter(name=EXPERT).exists()
+    return user._is_expert
+
+
+def committee():
+    """The experts: active members of the Expert group."""
+    return User.objects.filter(groups__name=EXPERT, is_active=True).distinct()
+
+
+def _conflicted(expert_field="expert", entry_field="entry"):
+    return Exists(Conflict.objects.filter(expert=OuterRef(expert_field), entry=OuterRef(entry_field)))
+
+
+def assignments_for_expert(user):
+    """The expert's own assignments without a declared conflict of interest."""
+    if not is_expert(user):
+        return Assignment.objects.none()
+    return (Assignment.objects.filter(expert=user)
+            .exclude(_conflicted())
+            .select_related("entry", "entry__edition", "entry__category", "entry__technical_field", "review"))
+
+
+def assignment_list_for_expert(user):
+    return assignments_for_expert(user).order_by("entry__edition", "entry__category__order", "entry__reference",
+                                                 "entry_id")
+
+
+def entries_for_expert(user):
+    """Entries the expert may read: assigned to them and not conflicted."""
+    if not is_expert(user):
+        return Entry.objects.none()
+    return Entry.objects.filter(assignments__expert=user).exclude(conflicts__expert=user)
+
+
+def criteria_for(entry):
+    if not entry.category_id:
+        return Criterion.objects.none()
+    return Criterion.objects.filter(edition_id=entry.edition_id, category_id=entry.category_id)
+
+
+def round_of(edition, kind):
+    if edition is None:
+        return None
+    return Round.objects.filter(edition=edition, kind=kind).first()
+
+
+def review_edition():
+    """The edition the committee works on: the newest one with a review round."""
+    return Edition.objects.filter(rounds__isnull=False).order_by("-year").first()
+
+
+def ballot_entries(expert, round_, category):
+    """The shortlisted entries of the round's edition and category, minus the expert's conflicts."""
+    return (Entry.objects.filter(edition_id=round_.edition_id, category=category, status=EntryStatus.SHORTLISTED)
+            .exclude(Exists(Conflict.objects.filter(expert=expert, entry=OuterRef("pk"))))
+            .order_by("reference", "pk"))
+
+
+def own_votes(expert, round_, category):
+    return set(Vote.objects.filter(round=round_, expert=expert, entry__category=category)
+               .values_list("entry_id", flat=True))
+
+
+def own_ballot(expert, round_, category):
+    return Ballot.objects.filter(round=round_, expert=expert, category=category).first()
+
+
+def preliminary_means(entry_ids):
+    """{entry id: (mean of the weighted review totals, number of reviews)} for a read-only summary."""
+    from .review_services import weighted_totals
+
+    totals = weighted_totals(entry_ids)
+    return {pk: (sum(values) / len(values), len(values)) for pk, values in totals.items() if values}
+
+
+def own_review(assignment):
+    return (Review.objects.filter(assignment=assignment)
+            .prefetch_related("scores__criterion").first())
+
+
+# --- Published results ------------------------------------------------------------------------------
+def published_editions():
+    return Edition.objects.filter(results_published=True).order_by("-year")
+
+
+def published_results(edition):
+    """Per category (in order): the selected entries and the nominated tier, with their publishable
+    images. Only entries whose nominator consented to publication appear."""
+    images = Attachment.objects.filter(kind=AttachmentKind.IMAGE, may_publish=True).exclude(thumbnail="")
+    entries = (Entry.objects.filter(edition=edition, consent_publication=True)
+               .filter(Q(status=EntryStatus.SELECTED) | Q(selection_outcome__nominated=True))
+               .select_related("category")
+               .prefetch_related(Prefetch("attachments", queryset=images, to_attr="public_images"))
+               .order_by("category__order", "selection_outcome__rank", "reference", "pk"))
+    sections = []
+    by_category = {}
+    for entry in entries:
+        by_category.setdefault(entry.category_id, []).append(entry)
+    for category in Category.objects.filter(pk__in=by_category):
+        rows = by_category[category.pk]
+        sections.append({
+            "category": category,
+            "selected": [e for e in rows if e.status == EntryStatus.SELECTED],
+            "nominated": [e for e in rows if e.status != EntryStatus.SELECTED],
+        })
+    return sections
+
+
+def public_image(attachment_pk):
+    """A publishable image of a published result, or None."""
+    return (Attachment.objects.filter(pk=attachment_pk, kind=AttachmentKind.IMAGE, may_publish=True,
+                                      entry__consent_publication=True, entry__edition__results_published=True)
+            .filter(Q(entry__status=EntryStatus.SELECTED) | Q(entry__selection_outcome__nominated=True))
+            .exclude(thumbnail="").select_related("entry__edition").first())
+
+
+def selection_outcomes(edition, category):
+    return SelectionOutcome.objects.filter(decision__edition=edition, decision__category=category)
+
+
+def assignment_loads(experts, edition):
+    """{expert id: number of assignments in the edition}."""
+    return dict(Assignment.objects.filter(expert__in=experts, entry__edition=edition)
+                .values("expert").annotate(n=Count("pk")).values_list("expert", "n"))
