@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -322,8 +321,9 @@ start = time.perf_counter()
 with tempfile.TemporaryFile() as target:
     write_xlsx(Entry.objects.all(), target)
     size = target.tell()
-xlsx = {"seconds": round(time.perf_counter() - start, 2), "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "rows": Entry.objects.count(), "bytes": size}
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+xlsx = {"seconds": round(time.perf_counter() - start, 2), "peak_mb": round(peak, 1), "rows": Entry.objects.count(),
+        "bytes": size}
 print(json.dumps(xlsx))
 """
 DOSSIER = r"""

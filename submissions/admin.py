@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import dashboard, queries, services
 from .dossier import build_dossier
+from .forms import use_fast_select
 from .models import (
     Attachment,
     Award,
@@ -39,7 +40,6 @@ from .models import (
     TechnicalField,
     User,
 )
-from .forms import use_fast_select
 from .resources import stream_csv, write_xlsx
 
 admin.site.site_header = _("WNEVC selection administration")

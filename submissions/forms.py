@@ -371,7 +371,8 @@ class AttachmentForm(forms.Form):
 
 
 class WithdrawForm(PlainTextMixin, forms.Form):
-    note = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
 
 
 # --- Accounts ----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Login lockout key and simple per-address rate limits (shared across app servers when the
 cache is shared, e.g. Redis)."""
 
-from django.core.cache import cache
 from django.conf import settings
+from django.core.cache import cache
 
 from .forms import normalise_machine_text
 

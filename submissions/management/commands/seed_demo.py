@@ -32,6 +32,6 @@ class Command(BaseCommand):
             f"{TechnicalField.objects.count()}, pages: {Page.objects.count()}, entries: {Entry.objects.count()}, "
             f"users: {User.objects.count()}")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {demo.DEMO_PASSWORD}):"))
-        for email, name, _lang, _staff, superuser, group in demo.DEMO_USERS:
+        for email, _name, _lang, _staff, superuser, group in demo.DEMO_USERS:
             role = "superuser" if superuser else (group or "nominator")
             self.stdout.write(f"  {email:<24} {role}")
