@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.forms.utils import flatatt
 from django.utils import translation
 from django.utils.html import format_html
@@ -52,6 +53,8 @@ class NormalisedEmailField(forms.EmailField):
 
 
 class NormalisedURLField(forms.URLField):
+    default_validators = [URLValidator(schemes=["http", "https"])]  # a website, not ftp: or file:
+
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         super().__init__(**kwargs)

@@ -10,7 +10,8 @@ from .forms import normalise_machine_text
 def axes_username(request, credentials):
     """django-axes counts failures per e-mail address as the login form normalises it."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return normalise_machine_text(username).lower()
+    # Truncated: axes stores it in a 255-character column, and PostgreSQL refuses longer values.
+    return normalise_machine_text(username).lower()[:255]
 
 
 def client_address(request) -> str:

@@ -10,12 +10,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ["email"]
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Sequence(lambda n: f"测试用户{n}")
     language = "zh-hans"
     email_confirmed_at = factory.LazyFunction(timezone.now)
-    password = factory.PostGenerationMethodCall("set_password", "secret-Passw0rd!")
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "secret-Passw0rd!")
+        if create:
+            self.save(update_fields=["password"])
 
 
 def pdf_upload(name="report.pdf", title="Report"):
