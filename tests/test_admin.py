@@ -3,8 +3,8 @@ import zipfile
 
 import pytest
 from django.core import mail
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from submissions import demo, services

@@ -1,6 +1,6 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
