@@ -6,3 +6,8 @@ class SubmissionsConfig(AppConfig):
     name = "submissions"
     verbose_name = _("Technology selection")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import page_cache
+
+        page_cache.connect_signals()

@@ -92,10 +92,11 @@ def test_home_shows_the_phase_of_the_edition(client, edition):
     from django.utils import timezone
 
     assert "Open for entries" in client.get("/en/").content.decode()
-    Edition.objects.filter(pk=edition.pk).update(closes_at=timezone.now() + timedelta(days=2))
+    edition.closes_at = timezone.now() + timedelta(days=2)
+    edition.save()
     assert "Closing soon" in client.get("/en/").content.decode()
-    Edition.objects.filter(pk=edition.pk).update(opens_at=timezone.now() - timedelta(days=9),
-                                                 closes_at=timezone.now() - timedelta(days=1))
+    edition.opens_at, edition.closes_at = timezone.now() - timedelta(days=9), timezone.now() - timedelta(days=1)
+    edition.save()
     assert "Closed" in client.get("/en/").content.decode()
 
 
@@ -109,3 +110,33 @@ def test_unknown_page_gives_our_translated_404(client, db):
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert "页面不存在" in client.get("/zh-hans/no-such-page/").content.decode()
+
+
+def test_public_pages_are_cached_for_visitors_and_refreshed_on_change(client, edition):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/en/")
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get("/en/")
+    assert len(queries) == 0 and edition.title_en.replace("&", "&amp;") in cached.content.decode()
+    assert "Content-Security-Policy" in cached  # middleware still runs on cached pages
+    edition.title_en = "A new title for the edition"
+    edition.save()  # as organisers do in the admin
+    assert "A new title for the edition" in client.get("/en/").content.decode()
+
+
+def test_logged_in_users_never_get_a_cached_page(client, edition, nominator):
+    client.get("/en/")
+    client.force_login(nominator)
+    html = client.get("/en/").content.decode()
+    assert "Log out" in html and "My entries" in html
+
+
+def test_the_language_switcher_needs_no_per_visitor_token(client, edition):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/i18n/setlang/", {"language": "en", "next": "/zh-hans/faq/"})
+    assert response.status_code == 302 and response["Location"] == "/en/faq/"
+    assert "csrfmiddlewaretoken" not in client.get("/en/").content.decode()

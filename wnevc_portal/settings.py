@@ -272,4 +272,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED")
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
 BENCH_CEILING = env_bool("BENCH_CEILING")  # only `make bench` sets it

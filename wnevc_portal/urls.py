@@ -2,7 +2,9 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from submissions.views.public import healthz
 
@@ -11,7 +13,9 @@ from submissions.views.public import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language is harmless, and a form without a per-visitor token lets public pages be
+    # cached whole (see submissions/page_cache.py).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(path("", include("submissions.urls")), prefix_default_language=True)

@@ -6,9 +6,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from .. import queries
+from ..page_cache import cached_for_visitors
 from ..models import Category, Page
 
 
+@cached_for_visitors
 def home(request):
     edition = queries.current_edition()
     pages = {p.slug: p for p in queries.public_pages().filter(kind=Page.Kind.PAGE)}
@@ -22,11 +24,13 @@ def home(request):
     return render(request, "submissions/home.html", context)
 
 
+@cached_for_visitors
 def page(request, slug):
     page = get_object_or_404(queries.public_pages(), slug=slug)
     return render(request, "submissions/page.html", {"page": page})
 
 
+@cached_for_visitors
 def faq(request):
     items = queries.public_pages().filter(kind=Page.Kind.FAQ)
     if not items:

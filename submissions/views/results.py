@@ -5,10 +5,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .. import review_queries
+from ..page_cache import cached_for_visitors
 from ..models import Edition
 
 
 @require_safe
+@cached_for_visitors
 def results(request, year):
     edition = get_object_or_404(Edition, year=year, results_published=True)
     return render(request, "submissions/results.html", {

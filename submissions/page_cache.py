@@ -1,0 +1,57 @@
+"""Rendered public pages for anonymous visitors, cached per URL (language prefix included).
+
+Any change to what those pages show (editions, categories, fields, page texts, entries and the
+review outcome for the results) bumps a version number, so the next visitor gets a fresh page.
+With a shared cache (REDIS_URL) the bump reaches every app server at once; with the local
+default it reaches the other worker processes after PUBLIC_PAGE_CACHE_SECONDS at the latest."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+
+VERSION_KEY = "public-pages:version"
+
+
+def _version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def invalidate(**_kwargs):
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def _cacheable(request) -> bool:
+    # A session or pending messages mean the page may differ for this visitor.
+    return (request.method == "GET" and not request.user.is_authenticated
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES)
+
+
+def cached_for_visitors(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _cacheable(request) or not settings.PUBLIC_PAGE_CACHE_SECONDS:
+            return view(request, *args, **kwargs)
+        key = f"public-pages:{_version()}:{request.get_full_path()}"
+        content = cache.get(key)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:
+            cache.set(key, response.content, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def connect_signals():
+    from .models import Attachment, Category, Edition, Entry, Page, TechnicalField
+
+    for model in (Edition, Category, TechnicalField, Page, Entry, Attachment):
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
