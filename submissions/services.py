@@ -28,6 +28,7 @@ from .models import (
     ReferenceCounter,
     StatusChange,
 )
+from .forms import EntryForm
 from .validators import clean_filename, inspect_upload
 
 S = EntryStatus
@@ -89,7 +90,6 @@ REQUIRED = [
     ("technology", "maturity"), ("recommendation", "recommended_by"),
     ("declarations", "signatory_name"), ("declarations", "signatory_position"),
 ]
-LANGUAGE_NAMES = {"zh_hans": _("Chinese"), "en": _("English")}
 
 
 def _label(field: str) -> str:
@@ -103,9 +103,9 @@ def missing_items(entry: Entry) -> list[Missing]:
     for section, field in BOTH_LANGUAGES:
         for lang in ("zh_hans", "en"):
             if _blank(getattr(entry, f"{field}_{lang}")):
-                items.append(Missing(section, f"{field}_{lang}", str(
-                    _("%(field)s (%(language)s) is required.") % {
-                        "field": capfirst(_label(field)), "language": LANGUAGE_NAMES[lang]})))
+                # The form's own label ("Summary (English)"), so the message matches the field.
+                label = EntryForm.BILINGUAL_LABELS[field][0 if lang == "zh_hans" else 1]
+                items.append(Missing(section, f"{field}_{lang}", str(_("%(field)s is required.") % {"field": label})))
     for section, field in REQUIRED:
         if _blank(getattr(entry, field if not field.endswith(("category", "technical_field")) else f"{field}_id")):
             items.append(Missing(section, field, str(_("%(field)s is required.") % {"field": capfirst(_label(field))})))

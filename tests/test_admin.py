@@ -2,6 +2,7 @@ import io
 import zipfile
 
 import pytest
+from django.utils import translation
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -90,6 +91,7 @@ def test_an_action_leaves_entries_it_cannot_move_untouched(organiser_client, sub
 
 
 def test_returning_without_a_note_is_refused(organiser_client, submitted):
+    organiser_client.cookies["django_language"] = "en"
     response = _post_action(organiser_client, "return_for_correction", submitted[:1], apply="1", note="", follow=True)
     assert "Please tell the nominator what to correct." in response.content.decode()
     submitted[0].refresh_from_db()
@@ -97,7 +99,8 @@ def test_returning_without_a_note_is_refused(organiser_client, submitted):
 
 
 def test_xlsx_export_has_both_language_versions(submitted):
-    data = EntryResource().export(queryset=Entry.objects.all())
+    with translation.override("en"):
+        data = EntryResource().export(queryset=Entry.objects.all())
     workbook = load_workbook(io.BytesIO(data.xlsx))
     rows = list(workbook.active.values)
     header = list(rows[0])

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -164,5 +166,17 @@ def test_admin_reference_pages_open_for_a_superuser_in_both_languages(client, ed
     change = client.get(f"/admin/submissions/edition/{edition.pk}/change/").content.decode()
     assert "vendor/jquery-ui-1.14.2/jquery-ui.min.js" in change
     assert edition.title_zh_hans in change and edition.title_en.replace("&", "&amp;") in change
-    expected = "世界新能源汽车大会评选管理" if lang == "zh-hans" else "WNEVC selection administration"
+    with translation.override(lang):
+        expected = gettext("WNEVC selection administration")
     assert expected in client.get("/admin/").content.decode()
+    assert (expected == "WNEVC selection administration") == (lang == "en")
+
+
+@pytest.mark.parametrize(("cookie", "page", "language", "target"), [
+    ("en", "/zh-hans/faq/", "en", "/en/faq/"),
+    ("zh-hans", "/en/faq/", "zh-hans", "/zh-hans/faq/"),
+])
+def test_switching_works_when_the_cookie_disagrees_with_the_page(client, edition, cookie, page, language, target):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    response = client.post("/i18n/setlang/", {"language": language, "next": page})
+    assert response["Location"] == target

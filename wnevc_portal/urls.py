@@ -4,9 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 
-from submissions.views.public import healthz
+from submissions.views.public import healthz, switch_language
 
 # /admin/, /i18n/ and /healthz have no language prefix (URL contract, BRIEF §4); every public
 # page lives under /zh-hans/ and /en/, and "/" redirects by cookie, then Accept-Language.
@@ -15,7 +14,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
     # Choosing a language is harmless, and a form without a per-visitor token lets public pages be
     # cached whole (see submissions/page_cache.py).
-    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("i18n/setlang/", csrf_exempt(switch_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(path("", include("submissions.urls")), prefix_default_language=True)

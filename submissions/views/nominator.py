@@ -130,7 +130,9 @@ def entry_edit(request, pk):
         # After a refused submission: show each missing item at its field and in the summary.
         form.cleaned_data = {}
         for item in missing:
-            if item.field in form.fields:
+            if isinstance(form.fields.get(item.field), forms.BooleanField):
+                form.add_error(item.field, _("Please tick this box to confirm."))
+            elif item.field in form.fields:
                 form.add_error(item.field, item.message)
     return _render_form(request, form, build_formsets(instance=entry), entry, entry.edition, missing=missing,
                         check=bool(request.GET.get("check")))

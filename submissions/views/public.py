@@ -1,6 +1,8 @@
 """Pages for every visitor."""
 
 from django.db import connection
+from django.utils import translation
+from django.views.i18n import set_language
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -48,3 +50,13 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "error", "database": "error"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def switch_language(request):
+    """Django's set_language, but `next` is read in the language of its own URL prefix: Django
+    would resolve it in the cookie's language and, when the two differ, send the visitor back to
+    the page they came from."""
+    page_language = translation.get_language_from_path(request.POST.get("next", request.GET.get("next", "")))
+    if page_language:
+        translation.activate(page_language)
+    return set_language(request)
