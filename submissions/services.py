@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from . import emails
+from .forms import EntryForm
 from .models import (
     Attachment,
     AttachmentKind,
@@ -28,7 +29,6 @@ from .models import (
     ReferenceCounter,
     StatusChange,
 )
-from .forms import EntryForm
 from .validators import clean_filename, inspect_upload
 
 S = EntryStatus

@@ -1,9 +1,9 @@
 import re
 
 import pytest
+from django.core import mail
 from django.utils import translation
 from django.utils.translation import gettext
-from django.core import mail
 
 from submissions.models import User
 

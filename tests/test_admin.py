@@ -2,10 +2,10 @@ import io
 import zipfile
 
 import pytest
-from django.utils import translation
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from submissions import demo, services

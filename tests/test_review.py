@@ -7,11 +7,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from submissions import review_demo, review_services, services

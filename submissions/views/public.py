@@ -1,15 +1,15 @@
 """Pages for every visitor."""
 
 from django.db import connection
-from django.utils import translation
-from django.views.i18n import set_language
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
+from django.views.i18n import set_language
 
 from .. import queries
-from ..page_cache import cached_for_visitors
 from ..models import Category, Page
+from ..page_cache import cached_for_visitors
 
 
 @cached_for_visitors

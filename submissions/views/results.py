@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .. import review_queries
-from ..page_cache import cached_for_visitors
 from ..models import Edition
+from ..page_cache import cached_for_visitors
 
 
 @require_safe
