@@ -55,3 +55,24 @@ def test_our_templates_have_no_inline_script_or_style():
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=\"", text) or "<style" in text:
             offenders.append(str(path.relative_to(settings.BASE_DIR)))
     assert offenders == []
+
+
+def test_with_redis_url_app_servers_share_cache_and_sessions():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        import pytest
+
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import uuid
+
+    key, env = f"shared-{uuid.uuid4().hex}", {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+    code = ("from django.core.cache import cache; from django.conf import settings; "
+            "import sys; print(settings.SESSION_ENGINE); "
+            f"cache.set('{key}', 'from-one', 60) if sys.argv[-1] == 'set' else print(cache.get('{key}'))")
+    first = manage("shell", "-v", "0", "-c", code.replace("sys.argv[-1] == 'set'", "True"), **env)
+    second = manage("shell", "-v", "0", "-c", code.replace("sys.argv[-1] == 'set'", "False"), **env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert second.stdout.split() == ["django.contrib.sessions.backends.cached_db", "from-one"]

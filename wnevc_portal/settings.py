@@ -168,6 +168,17 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "HK", "MO", "TW"]
 COUNTRIES_FIRST_REPEAT = True
 
+# --- Cache and sessions -------------------------------------------------------------------
+# With REDIS_URL every app server shares one cache: cached public pages and their invalidation,
+# rate limits, and sessions (cached_db: in Redis for speed, in the database for durability).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "wnevc", "TIMEOUT": 300}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wnevc"}}
+
 # --- Static and media files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
