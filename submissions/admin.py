@@ -251,8 +251,11 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
         if not change:  # an entry created by the secretariat on behalf of a nominee
             obj.nominator = request.user
             obj.edition = queries.current_edition()
-            obj.source = obj.source or EntrySource.SECRETARIAT
         super().save_model(request, obj, form, change)
+
+    def get_changeform_initial_data(self, request):
+        # Entries created in the admin come from the secretariat unless the organiser says otherwise.
+        return {"source": EntrySource.SECRETARIAT, **super().get_changeform_initial_data(request)}
 
     def confirm_transition(self, request, queryset, target, description, action_name):
         """First show exactly which entries will change and ask for the note; then apply."""

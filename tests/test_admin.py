@@ -224,3 +224,31 @@ def test_the_entry_page_runs_a_constant_number_of_queries(organiser_client, edit
         large.indicators.create(name=f"Indicator {number}", this_value="1")
         services.add_attachment(entry=large, kind="other", upload=__import__("tests.factories").factories.pdf_upload())
     assert count(large) == count(small)
+
+
+def test_organisers_create_and_submit_an_entry_on_behalf_of_the_secretariat(organiser_client, organiser, edition,
+                                                                           django_capture_on_commit_callbacks):
+    page = organiser_client.get("/admin/submissions/entry/add/")
+    assert page.status_code == 200
+    entry = EntryFactory(edition=edition, nominator=organiser, with_materials=True, source="secretariat")
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_action(organiser_client, "submit_on_behalf", [entry])
+    entry.refresh_from_db()
+    assert (entry.status, entry.source, entry.nominator) == (EntryStatus.SUBMITTED, "secretariat", organiser)
+    assert entry.reference.startswith(f"WNEVC{edition.year}-CE-")
+
+
+def test_the_admin_add_form_records_the_secretariat_as_source(organiser_client, organiser, edition):
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from submissions.admin import EntryAdmin
+
+    html = organiser_client.get("/admin/submissions/entry/add/").content.decode()
+    assert '<option value="secretariat" selected>' in html
+    request = RequestFactory().post("/admin/submissions/entry/add/")
+    request.user = organiser
+    entry = Entry(title_zh_hans="秘书处推荐技术", title_en="Secretariat pick", source="secretariat")
+    EntryAdmin(Entry, django_admin.site).save_model(request, entry, form=None, change=False)
+    entry.refresh_from_db()
+    assert (entry.source, entry.nominator, entry.edition, entry.status) == ("secretariat", organiser, edition, "draft")
