@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import FileResponse
 from django.template.response import TemplateResponse
@@ -76,6 +77,8 @@ class FastSelects:
     """Admin forms with long lists (249 countries) render their options in Python."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if formfield is not None:
             use_fast_select(formfield.widget)
@@ -184,7 +187,8 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "org_country"
 
     def lookups(self, request, model_admin):
-        codes = Entry.objects.exclude(org_country="").values_list("org_country", flat=True).distinct()
+        # order_by(): the default ordering would join the DISTINCT and repeat each country per entry.
+        codes = Entry.objects.exclude(org_country="").order_by().values_list("org_country", flat=True).distinct()
         return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
 
     def queryset(self, request, queryset):

@@ -252,3 +252,9 @@ def test_the_admin_add_form_records_the_secretariat_as_source(organiser_client, 
     EntryAdmin(Entry, django_admin.site).save_model(request, entry, form=None, change=False)
     entry.refresh_from_db()
     assert (entry.source, entry.nominator, entry.edition, entry.status) == ("secretariat", organiser, edition, "draft")
+
+
+def test_the_country_filter_lists_each_country_once(organiser_client, edition):
+    demo.build_generated_entries(40, edition)
+    html = organiser_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
+    assert html.count("?org_country=CN") == 1
