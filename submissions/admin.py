@@ -8,7 +8,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -236,7 +237,10 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(file_count=Count("attachments", distinct=True))
+        # A correlated subquery, not a JOIN + GROUP BY: the paginator's COUNT(*) then stays a plain
+        # count (Django drops unused annotations there), which matters at 10,000 entries.
+        files = Attachment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk"))
+        return super().get_queryset(request).annotate(file_count=Coalesce(Subquery(files.values("n")), 0))
 
     @admin.display(description=_("country/region"), ordering="org_country")
     def country(self, entry):

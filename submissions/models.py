@@ -330,7 +330,8 @@ class Entry(models.Model):
         ordering = ["-updated_at"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
-        indexes = [models.Index(fields=["edition", "status"])]
+        indexes = [models.Index(fields=["edition", "status"]),
+                   models.Index(fields=["-submitted_at", "-id"], name="entry_admin_order")]
 
     def __str__(self):
         return self.reference or self.title or str(_("Untitled entry"))
