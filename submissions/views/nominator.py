@@ -30,15 +30,18 @@ SECTION_TITLES = {
 
 def _labelled(label, error) -> str:
     # Completeness messages already name their field; format errors ("Enter a valid URL.") do not.
-    return str(error) if str(label) in str(error) else f"{label}: {error}"
+    if str(label) in str(error):
+        return str(error)
+    return _("%(label)s: %(error)s") % {"label": label, "error": error}
 
 
 def _error_summary(form, formsets, missing) -> list[tuple[str, str]]:
     """(link target, message) for every error, in form order, for the summary at the top."""
     summary = []
+    full_message = {m.field: m.message for m in missing}  # e.g. "Please confirm: <the declaration>"
     for field in form:
         target = f"#{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else f"#{field.auto_id}"
-        summary += [(target, _labelled(field.label, error)) for error in field.errors]
+        summary += [(target, full_message.get(field.name) or _labelled(field.label, error)) for error in field.errors]
     summary += [("#main", str(error)) for error in form.non_field_errors()]
     for formset in formsets.values():
         summary += [(f"#{formset.prefix}", f"{formset.heading}: {error}") for error in formset.non_form_errors()]
@@ -47,6 +50,7 @@ def _error_summary(form, formsets, missing) -> list[tuple[str, str]]:
                 summary += [(f"#{field.auto_id}", f"{formset.heading} ({number}) – {field.label}: {error}")
                             for error in field.errors]
     summary += [("#section-attachments", m.message) for m in missing if m.section == "attachments"]
+
     return summary
 
 
