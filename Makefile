@@ -28,7 +28,8 @@ run: setup
 
 # The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
 test: venv locale/zh_Hans/LC_MESSAGES/django.mo
-	$(PY) -m pytest
+	@echo "--- on the embedded SQLite database"
+	env -u DATABASE_URL $(PY) -m pytest
 	@case "$$DATABASE_URL" in postgres*) echo "--- again on PostgreSQL ($$DATABASE_URL)"; \
 	  $(PY) -m pytest -p no:cacheprovider;; \
 	  *) echo "DATABASE_URL does not point at PostgreSQL: SQLite only";; esac

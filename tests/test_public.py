@@ -140,3 +140,12 @@ def test_the_language_switcher_needs_no_per_visitor_token(client, edition):
     response = strict.post("/i18n/setlang/", {"language": "en", "next": "/zh-hans/faq/"})
     assert response.status_code == 302 and response["Location"] == "/en/faq/"
     assert "csrfmiddlewaretoken" not in client.get("/en/").content.decode()
+
+
+def test_the_suite_runs_on_the_database_named_by_database_url():
+    import os
+
+    from django.db import connection
+
+    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    assert connection.vendor == expected
