@@ -5,6 +5,7 @@ review outcome for the results) bumps a version number, so the next visitor gets
 With a shared cache (REDIS_URL) the bump reaches every app server at once; with the local
 default it reaches the other worker processes after PUBLIC_PAGE_CACHE_SECONDS at the latest."""
 
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
 VERSION_KEY = "public-pages:version"
+log = logging.getLogger(__name__)
 
 
 def _version() -> int:
@@ -21,9 +23,12 @@ def _version() -> int:
 
 def invalidate(**_kwargs):
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 2, timeout=None)
+    except Exception:  # the cache server is down: an organiser's save must still succeed
+        log.warning("page cache unavailable", exc_info=True)
 
 
 def _cacheable(request) -> bool:
@@ -37,13 +42,20 @@ def cached_for_visitors(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request) or not settings.PUBLIC_PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        key = f"public-pages:{_version()}:{request.get_full_path()}"
-        content = cache.get(key)
+        try:
+            key = f"public-pages:{_version()}:{request.get_full_path()}"
+            content = cache.get(key)
+        except Exception:  # the cache server is down: render the page, never fail the visitor
+            log.warning("page cache unavailable", exc_info=True)
+            return view(request, *args, **kwargs)
         if content is not None:
             return HttpResponse(content)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies:
-            cache.set(key, response.content, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+            try:
+                cache.set(key, response.content, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+            except Exception:
+                log.warning("page cache unavailable", exc_info=True)
         return response
 
     return wrapper

@@ -1,6 +1,8 @@
 """Login lockout key and simple per-address rate limits (shared across app servers when the
 cache is shared, e.g. Redis)."""
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -25,10 +27,14 @@ def client_address(request) -> str:
 def allow(request, action: str, window: int = 3600) -> bool:
     """Count one attempt of `action` from this client; False once the hourly limit is passed."""
     key = f"rate:{action}:{client_address(request)}"
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except Exception:  # the cache server is down: let people sign up rather than show an error
+        logging.getLogger(__name__).warning("rate-limit cache unavailable", exc_info=True)
+        return True
     return count <= settings.RATE_LIMITS[action]

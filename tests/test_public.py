@@ -149,3 +149,19 @@ def test_the_suite_runs_on_the_database_named_by_database_url():
 
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert connection.vendor == expected
+
+
+def test_pages_and_sign_up_survive_a_dead_cache_server(client, edition, settings):
+    # A real Redis client pointed at a port where nothing listens.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    from django.core.cache import cache
+
+    assert type(cache._cache if hasattr(cache, "_cache") else cache).__name__.startswith("Redis")
+    assert client.get("/en/").status_code == 200
+    edition.title_en = "Saved while the cache is down"
+    edition.save()
+    assert "Saved while the cache is down" in client.get("/en/").content.decode()
+    response = client.post("/en/accounts/signup/", {"email": "x@example.com", "full_name": "X", "language": "en",
+                                                    "password1": "Solid-State-2023!", "password2": "Solid-State-2023!"})
+    assert response.status_code == 302
