@@ -21,10 +21,18 @@ def build_dossier(entries) -> tempfile.SpooledTemporaryFile:
             with translation.override("en"):
                 archive.writestr(f"{folder}/summary-en.html", render_to_string("admin/submissions/dossier_summary.html",
                                                                                 {"entry": entry}))
+            missing = []
             for number, attachment in enumerate(entry.attachments.all(), start=1):
                 name = clean_filename(f"{number:02d}-{attachment.kind}-{attachment.original_name}")
-                with attachment.file.open("rb") as source, archive.open(f"{folder}/{name}", "w") as target:
+                try:
+                    source = attachment.file.open("rb")
+                except FileNotFoundError:  # lost from storage: say so in the dossier, do not fail it
+                    missing.append(name)
+                    continue
+                with source, archive.open(f"{folder}/{name}", "w") as target:
                     for chunk in iter(lambda: source.read(1024 * 1024), b""):
                         target.write(chunk)
+            if missing:
+                archive.writestr(f"{folder}/MISSING-FILES.txt", "\n".join(missing) + "\n")
     out.seek(0)
     return out

@@ -258,3 +258,16 @@ def test_the_country_filter_lists_each_country_once(organiser_client, edition):
     demo.build_generated_entries(40, edition)
     html = organiser_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
     assert html.count("?org_country=CN") == 1
+
+
+def test_a_dossier_with_a_lost_file_still_downloads_and_lists_it(organiser_client, submitted):
+    from pathlib import Path
+
+    report = submitted[0].attachments.get(kind="report")
+    Path(report.file.path).unlink()
+    response = _post_action(organiser_client, "download_dossier", submitted[:1])
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    reference = submitted[0].reference
+    assert archive.read(f"{reference}/MISSING-FILES.txt").decode() == "02-report-report.pdf\n"
+    assert f"{reference}/01-image-image.png" in archive.namelist()

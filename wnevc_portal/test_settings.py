@@ -15,3 +15,6 @@ ORGANISER_EMAILS = ["secretariat@example.com"]
 SITE_URL = "http://testserver"
 DEMO_DATA_ALLOWED = True
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests: do not scan STATIC_ROOT at start
+# Lets two pytest sessions share one PostgreSQL server (each gets its own test database).
+if os.environ.get("TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405
