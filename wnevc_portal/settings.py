@@ -73,7 +73,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our translated page
+    "axes.middleware.AxesMiddleware",  # turns a lockout into our translated page
+    "submissions.middleware.TemporaryFailureMiddleware",  # a dropped DB connection: 503, "send again"
 ]
 
 ROOT_URLCONF = "wnevc_portal.urls"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, IntegrityError, connection
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -163,6 +163,8 @@ def _handle_form_post(request, entry, edition):
         messages.info(request, _("This form had already been saved."))
         return redirect("submissions:entry_edit", pk=twin.pk)
     except DatabaseError:
+        # Nothing was saved (one transaction). Reconnect so the form comes back with what was typed.
+        _drop_broken_connection()
         messages.error(request, _("Your changes could not be saved because of a temporary problem. "
                                   "Please send the form again."))
         return _render_form(request, form, formsets, entry, edition, status=503)
@@ -175,9 +177,20 @@ def _handle_form_post(request, entry, edition):
     return redirect("submissions:entry_edit", pk=entry.pk)
 
 
+def _drop_broken_connection():
+    """After a database error outside any transaction, start the next query on a fresh connection."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def _submit(request, entry):
     try:
         entry = services.submit_entry(entry=entry, by=request.user)
+    except DatabaseError:
+        _drop_broken_connection()  # the submission's transaction was rolled back: nothing changed
+        messages.error(request, _("Your entry could not be submitted because of a temporary problem. "
+                                  "Nothing has changed; please submit it again."))
+        return redirect(entry)
     except ValidationError as error:
         codes = {e.code for e in error.error_list}
         if "already_submitted" in codes:
@@ -253,6 +266,7 @@ def entry_attachments(request, pk):
     entry = _own_entry(request, pk)
     editable = services.can_edit(entry)
     form = AttachmentForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST":
         if not editable:
             messages.error(request, _("This entry can no longer be changed."))
@@ -265,6 +279,10 @@ def entry_attachments(request, pk):
                                         may_publish=data["may_publish"])
             except ValidationError as error:
                 form.add_error("file", error)
+            except OSError:  # the storage refused the write; add_attachment left nothing behind
+                form.add_error("file", _("The file could not be stored because of a temporary problem. "
+                                         "Nothing has been saved; please upload it again."))
+                status = 503
             else:
                 messages.success(request, _("The file “%(name)s” has been uploaded.") % {"name": data["file"].name})
                 return redirect("submissions:entry_attachments", pk=entry.pk)
@@ -274,7 +292,7 @@ def entry_attachments(request, pk):
         "entry": entry, "form": form, "attachments": attachments, "editable": editable,
         "max_file": settings.ENTRY_UPLOAD_MAX_BYTES, "max_total": settings.ENTRY_TOTAL_MAX_BYTES,
         "missing": [m for m in services.missing_items(entry) if m.section == "attachments"],
-    }, status=400 if form.errors else 200)
+    }, status=400 if form.errors and status == 200 else status)
 
 
 @login_required
