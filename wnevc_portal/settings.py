@@ -198,6 +198,29 @@ STORAGES = {
         )
     },
 }
+if os.environ.get("S3_BUCKET"):
+    # Several app servers share the uploads through S3-compatible object storage (AWS, Aliyun OSS,
+    # Tencent COS, MinIO...). Objects stay private: downloads still go through the permission-
+    # checking view, which streams them; no public URL is ever handed out.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+        },
+    }
+# With nginx in front and local (or NFS) storage, the download view may hand the bytes over to
+# nginx: X_ACCEL_REDIRECT=/protected/ matches `location /protected/ { internal; alias MEDIA_ROOT/; }`.
+X_ACCEL_REDIRECT = os.environ.get("X_ACCEL_REDIRECT", "")
 # Uploads above 1 MB stream to a temporary file instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
