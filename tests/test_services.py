@@ -132,3 +132,17 @@ def test_organisers_can_get_a_daily_digest_instead(complete_entry, nominator, se
     assert digest.to == ["secretariat@example.com"]
     assert entry.reference in digest.body
     assert services.emails.send_organiser_digest(timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_the_confirmation_mail_uses_the_punctuation_of_its_language(edition, django_capture_on_commit_callbacks):
+    bodies = {}
+    for language in ("zh-hans", "en"):
+        user = UserFactory(language=language)
+        entry = EntryFactory(edition=edition, nominator=user, with_materials=True)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            entry = services.submit_entry(entry=entry, by=user)
+        bodies[language] = next(m.body for m in mail.outbox if m.to == [user.email])
+        bodies[language + "-ref"] = entry.reference
+    assert f"推荐编号：{bodies['zh-hans-ref']}" in bodies["zh-hans"]
+    assert f"Reference number: {bodies['en-ref']}" in bodies["en"]
