@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test setup venv messages check-messages screenshots vendor clean bench
+.PHONY: run test setup venv messages check-messages screenshots vendor clean bench cluster-test load
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ messages: venv
 # Benchmark on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/wnevc_bench).
 bench: venv locale/zh_Hans/LC_MESSAGES/django.mo
 	$(PY) bench/run.py
+
+# 200 nominators submit complete entries with files at once (LOAD_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/wnevc_load; gunicorn on port 8775); exits 1 if a check fails.
+load: venv locale/zh_Hans/LC_MESSAGES/django.mo
+	$(PY) bench/load.py
+
+# Two gunicorn instances behind Debian's nginx on 127.0.0.1 (PostgreSQL, Redis): sessions, lockout,
+# rate limits, files, cache invalidation, failover and throughput across app servers (deploy/).
+cluster-test: venv locale/zh_Hans/LC_MESSAGES/django.mo
+	$(PY) deploy/cluster_test.py
 
 screenshots: setup
 	$(DEV_ENV) $(PY) -m pytest tests/browser/test_screenshots.py -p no:cacheprovider --screenshots-dir docs/screenshots
