@@ -4,6 +4,8 @@ changes go through services.change_status() via actions that first show what the
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -23,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import dashboard, queries, services
 from .dossier import build_dossier
-from .forms import use_fast_select
+from .forms import FastCheckboxInput, use_fast_select
 from .models import (
     Attachment,
     Award,
@@ -188,12 +190,37 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "org_country"
 
     def lookups(self, request, model_admin):
-        # order_by(): the default ordering would join the DISTINCT and repeat each country per entry.
-        codes = Entry.objects.exclude(org_country="").order_by().values_list("org_country", flat=True).distinct()
+        codes = queries.countries_in_use()
         return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
 
     def queryset(self, request, queryset):
         return queryset.filter(org_country=self.value()) if self.value() else queryset
+
+
+class EntryChangeList(ChangeList):
+    """The entry list at 10,000 entries: the page's rows are read with the listed columns only (the
+    entry has ~100 with both languages, and the export and the actions still get whole rows), and
+    the change links are made from one reverse() instead of two per row."""
+
+    LISTED_COLUMNS = ["reference", "title", "title_zh_hans", "title_en", "org_name", "org_name_zh_hans",
+                      "org_name_en", "category", "category__name", "category__name_zh_hans", "category__name_en",
+                      "technical_field", "technical_field__name", "technical_field__name_zh_hans",
+                      "technical_field__name_en", "status", "org_country", "submitted_at"]
+
+    def get_results(self, request):
+        self.queryset = self.queryset.only(*self.LISTED_COLUMNS)
+        super().get_results(request)
+
+    def url_for_result(self, result):
+        if not hasattr(self, "_change_url"):
+            marker = "__pk__"
+            self._change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=(marker,),
+                                       current_app=self.model_admin.admin_site.name).split(marker)
+        return str(quote(getattr(result, self.pk_attname))).join(self._change_url)
+
+
+# Django's own message (translated by its catalogue): a name, so that makemessages leaves it alone.
+ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
 
 
 class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
@@ -205,7 +232,7 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
                    "recommended_by", "source"]
     search_fields = ["reference", "title_zh_hans", "title_en", "org_name_zh_hans", "org_name_en", "contact_email",
                      "nominator__email"]
-    list_select_related = ["category", "technical_field", "edition"]
+    list_select_related = ["category", "technical_field"]
     view_on_site = False  # the public entry page belongs to its nominator
     date_hierarchy = "submitted_at"
     ordering = ["-submitted_at", "-id"]
@@ -235,6 +262,15 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
                                            "signatory_position", "signed_on"]}),
         (_("Dates"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return EntryChangeList
+
+    def action_checkbox(self, obj):
+        # ModelAdmin.action_checkbox, with the checkbox written in Python (its template took a
+        # sixth of the list's time: 50 renders a page).
+        attrs = {"class": "action-select", "aria-label": format_html(gettext(ACTION_CHECKBOX_LABEL), str(obj))}
+        return FastCheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
 
     def get_queryset(self, request):
         # A correlated subquery, not a JOIN + GROUP BY: the paginator's COUNT(*) then stays a plain

@@ -2,8 +2,11 @@
 must be well-formed (lengths, e-mails, phones, URLs); completeness is checked at submission by
 services.missing_items()."""
 
+import functools
+import hashlib
 import re
 import unicodedata
+from pathlib import Path
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
@@ -14,11 +17,15 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import connection
 from django.forms.utils import flatatt
 from django.utils import translation
+from django.utils.choices import BlankChoiceIterator, CallableChoiceIterator
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_countries.widgets import LazySelectMixin
 
 from .models import (
     AttachmentKind,
@@ -91,9 +98,53 @@ def limit_hint(name: str) -> str:
 class FastSelectMixin:
     """A <select> whose options are written in Python. Django renders each <option> through a
     template (~0.1 ms each); the form has several lists of 249 countries (rows and their empty
-    templates included), which made the page take 0.6 s to render."""
+    templates included), which made the page take 0.6 s to render. The markup is that of
+    Django's select.html; the first option whose value matches is selected, as in optgroups().
+    The options of a country list depend only on the language, so they are built once per
+    language and process (iterating Django's lazy choices costs ~1 ms a list)."""
+
+    def _static_options(self):
+        """[(value, <option> markup, selected <option> markup)], built once per language and
+        process for django-countries' lists; None for any other list."""
+        choices, blank = self.choices, ()
+        if isinstance(choices, BlankChoiceIterator):
+            choices, blank = choices.choices, choices.blank_choice
+        if not (isinstance(self, LazySelectMixin) and isinstance(choices, CallableChoiceIterator)):
+            return None
+        key = (id(choices.func), tuple((value, str(label)) for value, label in blank), translation.get_language())
+        cached = _STATIC_OPTIONS.get(key)
+        if cached is None or cached[0] is not choices.func:  # the id of a collected function may be reused
+            options = list(iter(self.choices))
+            if any(isinstance(label, (list, tuple)) for _value, label in options):
+                return None
+            cached = _STATIC_OPTIONS[key] = (choices.func, [_option(value, label) for value, label in options])
+        return cached[1]
+
+    def use_required_attribute(self, initial):
+        options = None if self.is_hidden or self.allow_multiple_selected else self._static_options()
+        if options is None:
+            return super().use_required_attribute(initial)
+        return any(value == "" for value, _html, _selected in options)  # as LazySelectMixin's, faster
 
     def render(self, name, value, attrs=None, renderer=None):
+        options = None if self.allow_multiple_selected else self._static_options()
+        if options is None:
+            choices = list(iter(self.choices))  # not list(self.choices): len() of model choices is a COUNT query
+            if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
+                return self._render_via_optgroups(name, value, attrs)
+            options = [_option(option_value, label) for option_value, label in choices]
+        selected_values = set(self.format_value(value))
+        html = [format_html("<select name=\"{}\"{}>", name, flatatt(self.build_attrs(self.attrs, attrs)))]
+        for option_value, option, selected_option in options:
+            if selected_values and option_value in selected_values:
+                selected_values = ()  # a single select marks the first match only
+                html.append(selected_option)
+            else:
+                html.append(option)
+        html.append("</select>")
+        return mark_safe("".join(html))
+
+    def _render_via_optgroups(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         html = [format_html("<select name=\"{}\"{}>", widget["name"], flatatt(widget["attrs"]))]
         for _group, options, _index in widget["optgroups"]:
@@ -104,7 +155,25 @@ class FastSelectMixin:
         return mark_safe("".join(html))
 
 
+_STATIC_OPTIONS = {}
+
+
+def _option(value, label):
+    value = "" if value is None else value
+    return (str(value), format_html('<option value="{}">{}</option>', value, label),
+            format_html('<option value="{}" selected>{}</option>', value, label))
+
+
 _FAST_CLASSES = {}
+
+
+def _fast_class(widget_class, mixin, name):
+    # crispy adds the lower-cased class name to the widget's CSS classes ("textinput"), so the
+    # name is part of the markup.
+    key = (widget_class, mixin)
+    if key not in _FAST_CLASSES:
+        _FAST_CLASSES[key] = type(name, (mixin, widget_class), {})
+    return _FAST_CLASSES[key]
 
 
 def use_fast_select(widget):
@@ -112,14 +181,73 @@ def use_fast_select(widget):
     widget = getattr(widget, "widget", widget)  # the admin wraps related-object selects
     widget_class = type(widget)
     if issubclass(widget_class, forms.Select) and not issubclass(widget_class, forms.SelectMultiple):
-        if widget_class not in _FAST_CLASSES:
-            _FAST_CLASSES[widget_class] = type(f"Fast{widget_class.__name__}", (FastSelectMixin, widget_class), {})
-        widget.__class__ = _FAST_CLASSES[widget_class]
+        if not issubclass(widget_class, FastSelectMixin):
+            widget.__class__ = _fast_class(widget_class, FastSelectMixin, f"Fast{widget_class.__name__}")
 
 
 def use_fast_selects(form):
     for field in form.fields.values():
         use_fast_select(field.widget)
+
+
+def _attrs_html(attrs) -> str:
+    # Django's django/forms/widgets/attrs.html: True gives a bare name, False leaves it out.
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False)
+
+
+class FastInputMixin:
+    """<input> and <textarea> written in Python, with exactly the markup of Django's input.html
+    and textarea.html (~60 µs a field through the template engine; the entry form has ~130)."""
+
+    INPUT_TEMPLATES = {f"django/forms/widgets/{kind}.html" for kind in
+                       ("text", "number", "email", "url", "date", "datetime", "time", "checkbox", "password", "hidden")}
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        if template_name == "django/forms/widgets/textarea.html":
+            return format_html("<textarea name=\"{}\"{}>\n{}</textarea>", widget["name"],
+                               mark_safe(_attrs_html(widget["attrs"])), widget["value"] or "")
+        if template_name in self.INPUT_TEMPLATES:
+            value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+            return format_html("<input type=\"{}\" name=\"{}\"{}{}>", widget["type"], widget["name"], value,
+                               mark_safe(_attrs_html(widget["attrs"])))
+        return super()._render(template_name, context, renderer)
+
+
+FastCheckboxInput = _fast_class(forms.CheckboxInput, FastInputMixin, "CheckboxInput")
+
+
+def use_fast_widgets(form):
+    """Selects, inputs and textareas of `form` rendered in Python (same markup as Django's)."""
+    for field in form.fields.values():
+        widget = field.widget
+        widget_class = type(widget)
+        if isinstance(widget, (forms.widgets.Input, forms.Textarea)) and not isinstance(widget, (forms.FileInput,
+                                                                                         FastInputMixin)):
+            widget.__class__ = _fast_class(widget_class, FastInputMixin, widget_class.__name__)
+        else:
+            use_fast_select(widget)
+
+
+class OnceModelChoiceIterator(forms.models.ModelChoiceIterator):
+    """Queries the choices once per form: rendering iterates them up to three times (the
+    options, the `required` attribute check, len())."""
+
+    def _load(self):
+        if not hasattr(self, "_choices"):
+            self._choices = list(super().__iter__())
+        return self._choices
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+    def __bool__(self):
+        return bool(self._load())
 
 
 class PlainTextMixin:
@@ -220,9 +348,11 @@ class EntryForm(PlainTextMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.all()
         self.fields["category"].empty_label = None
-        self.fields["technical_field"].queryset = TechnicalField.objects.filter(active=True)
+        for name, queryset in (("category", Category.objects.all()),
+                               ("technical_field", TechnicalField.objects.filter(active=True))):
+            self.fields[name].iterator = OnceModelChoiceIterator
+            self.fields[name].queryset = queryset  # also gives the widget an iterator of the new class
         self.fields["recommended_by"].choices = [c for c in self.fields["recommended_by"].choices if c[0]]
         for base, (label_zh, label_en) in self.BILINGUAL_LABELS.items():
             self.fields[f"{base}_zh_hans"].label = label_zh
@@ -244,8 +374,9 @@ class EntryForm(PlainTextMixin, forms.ModelForm):
             self.fields[name].widget.attrs.update({"type": "tel", "inputmode": "tel", "placeholder": "+86 138 0013 8000"})
         for name in self.fields:
             self.fields[name].required = False  # drafts: completeness is checked at submission
-        use_fast_selects(self)
+        use_fast_widgets(self)
         self.helper = FormHelper()
+        self.helper.field_template = "bootstrap5/entry_field.html"
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
@@ -321,7 +452,7 @@ class EntryForm(PlainTextMixin, forms.ModelForm):
 class RowForm(PlainTextMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        use_fast_selects(self)
+        use_fast_widgets(self)
 
 
 ROW_FORMSETS = {
@@ -339,16 +470,89 @@ ROW_FORMSETS = {
 ROW_LABELS = {"name_zh_hans": _("Name (Chinese)"), "name_en": _("Name (English)")}
 
 
+class RowFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        use_fast_widgets(form)  # the row id, the entry and DELETE are added after RowForm.__init__
+
+    @cached_property
+    def management_form(self):
+        form = super().management_form
+        use_fast_widgets(form)
+        return form
+
+
+@functools.cache
+def _formset_class(prefix):
+    # Built once per process, like a module-level class: the labels are lazy, so they are
+    # translated when rendered.
+    model, fields, max_num, _heading = ROW_FORMSETS[prefix]
+    # A new list: BaseInlineFormSet appends the foreign key to the form's field list, which used
+    # to grow ROW_FORMSETS itself (and gave the read-only row tables an "entry" column).
+    return forms.inlineformset_factory(
+        Entry, model, form=RowForm, formset=RowFormSet, fields=[*fields, "entry"], extra=1, max_num=max_num,
+        validate_max=True, can_delete=True, labels={f: ROW_LABELS[f] for f in fields if f in ROW_LABELS})
+
+
 def build_formsets(data=None, instance=None) -> dict:
     formsets = {}
-    for prefix, (model, fields, max_num, heading) in ROW_FORMSETS.items():
-        formset_class = forms.inlineformset_factory(
-            Entry, model, form=RowForm, fields=fields, extra=1, max_num=max_num, validate_max=True,
-            can_delete=True, labels={f: ROW_LABELS[f] for f in fields if f in ROW_LABELS})
-        formset = formset_class(data, instance=instance, prefix=prefix)
+    for prefix, (_model, _fields, _max_num, heading) in ROW_FORMSETS.items():
+        formset = _formset_class(prefix)(data, instance=instance, prefix=prefix)
         formset.heading = heading
         formsets[prefix] = formset
     return formsets
+
+
+# --- Cached rendering of the unbound entry form ---------------------------------------------------
+# Rendering the ~130 fields costs ~70 ms; an unchanged form is served from the cache instead. The
+# key is a digest of everything the rendered fields show, so a changed entry, file, row, category,
+# technical field, translation or template gives a new key and is never served stale; bound forms
+# and forms with errors are never cached (see views.nominator._render_form).
+ENTRY_FORM_CACHE_SECONDS = 3600
+_FORM_SOURCES = [  # what the cached HTML is made from, besides the database
+    Path(__file__), Path(__file__).with_name("models.py"),
+    Path(settings.BASE_DIR) / "templates" / "bootstrap5" / "entry_field.html",
+    *[Path(settings.BASE_DIR) / "templates" / "submissions" / f"{name}.html" for name in
+      ("_formset", "_section_status", "_maturity_warning", "_attachments_section", "_privacy_link")],
+]
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The templates, this module, the compiled translations and the package versions: after a
+    deployment a shared cache (Redis) must not hand out HTML of the previous version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for path in _FORM_SOURCES:
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    for locale_path in settings.LOCALE_PATHS:
+        for mo in sorted(Path(locale_path).glob("*/LC_MESSAGES/*.mo")):
+            digest.update(f"{mo}:{mo.stat().st_mtime_ns}:{mo.stat().st_size}".encode())
+    for package in ("django", "django-crispy-forms", "crispy-bootstrap5", "django-countries"):
+        digest.update(version(package).encode())
+    return digest.hexdigest()
+
+
+def entry_form_cache_key(*, user, entry, initial, missing, maturity_warning) -> str:
+    """Cache key of the rendered EntryForm (unbound, no errors) with its row formsets.
+
+    `entry` is the saved entry with its attachments prefetched (None for a new one), `initial`
+    the new form's initial data. The row tables are not read for the key: their changes go
+    through a save of the entry (services.save_entry, the admin's change form), which moves
+    `updated_at`, one of the entry's values below. A row written any other way (a shell, a
+    restore) shows after ENTRY_FORM_CACHE_SECONDS at the latest. The user's id keeps one
+    nominator's copy away from everyone else even if a caller forgot the ownership check."""
+    parts = [_code_fingerprint(), connection.settings_dict["NAME"], translation.get_language(), user.pk,
+             sorted((name, str(value)) for name, value in (initial or {}).items()),
+             [(m.section, m.field, m.message) for m in missing], maturity_warning,
+             # The choices of the category and technical field (labels in both languages).
+             list(Category.objects.values_list("pk", "code", "name_zh_hans", "name_en")),
+             list(TechnicalField.objects.filter(active=True).values_list("pk", "name_zh_hans", "name_en"))]
+    if entry is not None:
+        parts.append([(field.attname, getattr(entry, field.attname)) for field in Entry._meta.concrete_fields])
+        parts.append([(a.pk, a.kind, a.original_name, a.size) for a in entry.attachments.all()])
+    return "entry-form:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 class AttachmentForm(forms.Form):

@@ -1,5 +1,6 @@
 """Reads that decide visibility. A queryset that leaves a row out makes the view answer 404."""
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from .models import Attachment, Edition, Entry, Page, StatusChange
@@ -18,7 +19,14 @@ def entries_for_nominator(user):
 
 
 def entry_list_for_nominator(user):
-    return entries_for_nominator(user).annotate(file_count=Count("attachments")).order_by("-updated_at")
+    """Only the columns the list shows: with all ~100 columns of the entry (both languages) in
+    its GROUP BY, the file count cost more than the rest of the page."""
+    if not user.is_authenticated:
+        return Entry.objects.none()
+    return (Entry.objects.filter(nominator=user).select_related("category")
+            .only("pk", "reference", "title", "title_zh_hans", "title_en", "status", "updated_at", "category_id",
+                  "category__name", "category__name_zh_hans", "category__name_en")
+            .annotate(file_count=Count("attachments")).order_by("-updated_at"))
 
 
 def entry_with_everything(queryset, pk):
@@ -27,6 +35,24 @@ def entry_with_everything(queryset, pk):
                                       "attachments",
                                       Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")))
             .get(pk=pk))
+
+
+def countries_in_use() -> list[str]:
+    """The distinct countries of the entries, sorted by code. A "loose index scan" on the
+    org_country index: one probe per country (a dozen) instead of SELECT DISTINCT reading every
+    entry (5 ms at 10,000 entries, on every page of the admin list). Plain SQL that PostgreSQL and
+    SQLite both run; the ORM cannot write a recursive query."""
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    column = connection.ops.quote_name(Entry._meta.get_field("org_country").column)
+    sql = (f"WITH RECURSIVE present(code) AS ("
+           f" SELECT MIN({column}) FROM {table} WHERE {column} > ''"
+           f" UNION ALL"
+           f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > present.code)"
+           f" FROM present WHERE present.code IS NOT NULL)"
+           f" SELECT code FROM present WHERE code IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [code for (code,) in cursor.fetchall()]
 
 
 def attachments_visible_to(user):

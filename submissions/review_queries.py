@@ -35,8 +35,15 @@ def assignments_for_expert(user):
 
 
 def assignment_list_for_expert(user):
-    return assignments_for_expert(user).order_by("entry__edition", "entry__category__order", "entry__reference",
-                                                 "entry_id")
+    # Only the columns the list shows: the entry, its edition, category and field have ~150.
+    return (assignments_for_expert(user)
+            .only("pk", "entry_id", "expert_id", "entry__reference", "entry__title", "entry__title_zh_hans",
+                  "entry__title_en", "entry__edition_id", "entry__category_id", "entry__technical_field_id",
+                  "entry__edition__year", "entry__category__name", "entry__category__name_zh_hans",
+                  "entry__category__name_en", "entry__category__order", "entry__technical_field__name",
+                  "entry__technical_field__name_zh_hans", "entry__technical_field__name_en",
+                  "review__id", "review__abstained", "review__updated_at", "review__assignment_id")
+            .order_by("entry__edition", "entry__category__order", "entry__reference", "entry_id"))
 
 
 def entries_for_expert(user):
@@ -50,6 +57,13 @@ def criteria_for(entry):
     if not entry.category_id:
         return Criterion.objects.none()
     return Criterion.objects.filter(edition_id=entry.edition_id, category_id=entry.category_id)
+
+
+def rounds_of(edition) -> dict:
+    """{kind: round} of the edition, in one query (an edition has at most one round of each kind)."""
+    if edition is None:
+        return {}
+    return {round_.kind: round_ for round_ in Round.objects.filter(edition=edition).order_by()}
 
 
 def round_of(edition, kind):

@@ -51,11 +51,11 @@ def review_list(request):
     assignments = list(review_queries.assignment_list_for_expert(request.user))
     done = sum(1 for a in assignments if hasattr(a, "review"))
     edition = review_queries.review_edition()
-    vote_round = review_queries.round_of(edition, Round.Kind.VOTE)
+    rounds = review_queries.rounds_of(edition)
     return render(request, "submissions/review/assignment_list.html", {
         "assignments": assignments, "done": done, "to_do": len(assignments) - done, "edition": edition,
-        "scoring_round": review_queries.round_of(edition, Round.Kind.SCORING), "vote_round": vote_round,
-        "categories": Category.objects.all(),
+        "scoring_round": rounds.get(Round.Kind.SCORING), "vote_round": rounds.get(Round.Kind.VOTE),
+        "categories": Category.objects.all(),  # read only when the vote round exists
     })
 
 

@@ -84,16 +84,57 @@ def entry_list(request):
         "entries": entries, "edition": edition, "can_create": bool(edition and edition.is_open())})
 
 
-def _render_form(request, form, formsets, entry, edition, *, missing=None, check=False, status=200):
-    missing = missing if missing is not None else (services.missing_items(entry) if entry and entry.pk else [])
+def _render_form(request, form, formsets, entry, edition, *, missing=None, check=False, status=200,
+                 cacheable=False, initial=None):
+    """The form page. With `cacheable` (an unbound form without errors: a GET) the rendered fields
+    come from the cache when nothing they show has changed (forms.entry_form_cache_key), and
+    `form` and `formsets` are functions that build them, called only when the cache has no copy.
+    The CSRF token, the form token, messages and the error summary are outside the cached part."""
+    import logging
+    import zlib
+
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from ..forms import ENTRY_FORM_CACHE_SECONDS, entry_form_cache_key
+
+    log = logging.getLogger(__name__)
+    saved = entry if entry and entry.pk else None
+    missing = missing if missing is not None else (services.missing_items(entry) if saved else [])
+    maturity_warning = services.maturity_warning(entry) if saved else ""
+    form_html = key = None
+    if cacheable:
+        key = entry_form_cache_key(user=request.user, entry=saved, initial=initial, missing=missing,
+                                   maturity_warning=maturity_warning)
+        try:
+            cached = cache.get(key)
+            form_html = zlib.decompress(cached).decode() if cached is not None else None
+        except Exception:  # the cache server is down: render the form, never fail the nominator
+            log.warning("form cache unavailable", exc_info=True)
+            key = None
+    if form_html is None:
+        form, formsets = (form() if callable(form) else form), (formsets() if callable(formsets) else formsets)
     context = {
-        "form": form, "formsets": formsets, "entry": entry if entry and entry.pk else None, "edition": edition,
+        "form": form, "formsets": formsets, "entry": saved, "edition": edition,
         "sections": _section_status(missing), "missing": missing,
         "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
-        "maturity_warning": services.maturity_warning(entry) if entry and entry.pk else "",
+        "maturity_warning": maturity_warning,
         "section_titles": list(SECTION_TITLES.items()),
-        "error_summary": _error_summary(form, formsets, missing if check else []),
+        # Unbound forms and formsets have no errors: only those added for ?check=1.
+        "error_summary": (_error_summary(form, {k: f for k, f in formsets.items() if f.is_bound},
+                                         missing if check else [])
+                          if form_html is None and (form.is_bound or form.errors or check) else []),
     }
+    if form_html is None:
+        form_html = render_to_string("submissions/_entry_form_fields.html", context, request)
+        if key:
+            try:
+                # Compressed: ~110 KB of very regular markup becomes ~10 KB in the cache.
+                cache.set(key, zlib.compress(form_html.encode(), 1), timeout=ENTRY_FORM_CACHE_SECONDS)
+            except Exception:
+                log.warning("form cache unavailable", exc_info=True)
+    context["form_html"] = mark_safe(form_html)
     return render(request, "submissions/entry_form.html", context, status=status)
 
 
@@ -113,7 +154,8 @@ def entry_create(request):
         return _handle_form_post(request, Entry(form_token=token), edition)
     initial = {"contact_name": request.user.full_name, "contact_email": request.user.email,
                "contact_language": request.user.language, "signatory_name": request.user.full_name}
-    return _render_form(request, EntryForm(initial=initial), build_formsets(), None, edition)
+    return _render_form(request, lambda: EntryForm(initial=initial), build_formsets, None, edition,
+                        cacheable=True, initial=initial)
 
 
 def _parse_token(token):
@@ -131,18 +173,23 @@ def entry_edit(request, pk):
         return redirect(entry)
     if request.method == "POST":
         return _handle_form_post(request, entry, entry.edition)
-    form = EntryForm(instance=entry)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects([entry], "attachments")  # for the completeness check and the file list
     missing = services.missing_items(entry)
-    if request.GET.get("check"):
-        # After a refused submission: show each missing item at its field and in the summary.
-        form.cleaned_data = {}
-        for item in missing:
-            if isinstance(form.fields.get(item.field), forms.BooleanField):
-                form.add_error(item.field, _("Please tick this box to confirm."))
-            elif item.field in form.fields:
-                form.add_error(item.field, item.message)
+    if not request.GET.get("check"):
+        return _render_form(request, lambda: EntryForm(instance=entry), lambda: build_formsets(instance=entry),
+                            entry, entry.edition, missing=missing, cacheable=True)
+    # After a refused submission: show each missing item at its field and in the summary.
+    form = EntryForm(instance=entry)
+    form.cleaned_data = {}
+    for item in missing:
+        if isinstance(form.fields.get(item.field), forms.BooleanField):
+            form.add_error(item.field, _("Please tick this box to confirm."))
+        elif item.field in form.fields:
+            form.add_error(item.field, item.message)
     return _render_form(request, form, build_formsets(instance=entry), entry, entry.edition, missing=missing,
-                        check=bool(request.GET.get("check")))
+                        check=True)
 
 
 def _handle_form_post(request, entry, edition):

@@ -1,0 +1,272 @@
+"""What the speed-ups of issue #8 must not change: the cached entry form is never stale, never
+another nominator's and never another language's; bound forms and errors are never cached; the
+fast widgets write Django's markup; list pages and the admin list take a fixed number of queries;
+the streamed export gives the same cells as django-import-export's own path."""
+
+import copy
+import re
+import uuid
+
+import pytest
+from django import forms
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from submissions import queries, services
+from submissions.forms import FastCheckboxInput, FastInputMixin, FastSelectMixin, _fast_class
+from submissions.models import CoApplicant, Entry, TechnicalField
+from submissions.resources import EntryResource, iter_rows
+
+from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
+from .test_entries import full_form
+
+EN = {"accept-language": "en"}
+
+
+def form_cache_keys():
+    return [key for key in cache._cache if "entry-form:" in key]  # the local-memory cache of the tests
+
+
+def edit_page(client, entry, lang="en", **params):
+    response = client.get(f"/{lang}/nominations/{entry.pk}/edit/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def draft(edition, nominator):
+    return EntryFactory(edition=edition, nominator=nominator, title_en="Cached battery")
+
+
+# --- The cached entry form -------------------------------------------------------------------------
+def without_tokens(html):
+    return re.sub(r'(name="(csrfmiddlewaretoken|form_token)" value=")[^"]+', r"\1", html)
+
+
+def test_second_view_of_an_unchanged_form_is_served_from_the_cache(client, draft, nominator):
+    client.force_login(nominator)
+    with CaptureQueriesContext(connection) as cold_queries:
+        first = edit_page(client, draft)
+    assert len(form_cache_keys()) == 1
+    with CaptureQueriesContext(connection) as warm_queries:
+        second = edit_page(client, draft)
+    assert len(form_cache_keys()) == 1
+    assert without_tokens(second) == without_tokens(first)
+    assert "Cached battery" in second and second.count('id="div_id_') > 100
+    # The row formsets and the form's choice lists are not read on a cache hit.
+    assert len(warm_queries) == len(cold_queries) - 7
+
+
+def test_saving_the_form_shows_the_new_values_at_once(client, draft, nominator):
+    client.force_login(nominator)
+    assert "Cached battery" in edit_page(client, draft)
+    response = client.post(f"/en/nominations/{draft.pk}/edit/", {**full_form(), "title_en": "Renamed battery",
+                                                                  "action": "draft"})
+    assert response.status_code == 302
+    page = edit_page(client, draft)
+    assert "Renamed battery" in page and "Cached battery" not in page
+    # The new indicator row of full_form() is shown too.
+    assert 'value="Efficiency"' in page
+
+
+def test_a_changed_row_is_shown_once_its_entry_is_saved(client, draft, nominator):
+    client.force_login(nominator)
+    edit_page(client, draft)
+    row = CoApplicant.objects.create(entry=draft, name_zh_hans="合作单位", name_en="Partner Ltd.")
+    draft.save()  # the paths that change rows save the entry too (services.save_entry, the admin)
+    assert 'value="Partner Ltd."' in edit_page(client, draft)
+    row.delete()
+    draft.save()
+    assert 'value="Partner Ltd."' not in edit_page(client, draft)
+
+
+def test_uploading_and_removing_a_file_updates_the_cached_form(client, draft, nominator):
+    client.force_login(nominator)
+    assert "No files uploaded yet." in edit_page(client, draft)
+    services.add_attachment(entry=draft, kind="report", upload=pdf_upload("bericht.pdf"))
+    page = edit_page(client, draft)
+    assert "bericht.pdf" in page and "No files uploaded yet." not in page
+    services.remove_attachment(attachment=draft.attachments.get())
+    assert "bericht.pdf" not in edit_page(client, draft)
+
+
+def test_each_language_has_its_own_cached_form(client, draft, nominator):
+    client.force_login(nominator)
+    english, chinese = edit_page(client, draft, "en"), edit_page(client, draft, "zh-hans")
+    assert "Technology name (English)" in english and "技术名称（英文）" not in english
+    assert "技术名称（英文）" in chinese and "Technology name (English)" not in chinese
+    assert len(form_cache_keys()) == 2
+    assert "Technology name (English)" in edit_page(client, draft, "en")
+    assert "技术名称（英文）" in edit_page(client, draft, "zh-hans")
+
+
+def test_a_cached_form_never_reaches_another_nominator(client, draft, nominator, other_nominator):
+    client.force_login(nominator)
+    edit_page(client, draft)
+    client.force_login(other_nominator)
+    assert client.get(f"/en/nominations/{draft.pk}/edit/").status_code == 404
+    # The new-entry form carries each nominator's own name and address.
+    page = client.get("/en/nominations/new/").content.decode()
+    assert other_nominator.email in page and nominator.email not in page
+    client.force_login(nominator)
+    page = client.get("/en/nominations/new/").content.decode()
+    assert nominator.email in page and other_nominator.email not in page
+
+
+def test_csrf_and_form_tokens_are_fresh_on_a_cached_form(client, draft, nominator):
+    client.force_login(nominator)
+    edit_page(client, draft)
+    tokens = set()
+    for _ in range(2):
+        page = edit_page(client, draft)
+        tokens.add(page.split('name="form_token" value="')[1][:32])
+        assert 'name="csrfmiddlewaretoken"' in page
+    assert len(tokens) == 2
+    assert all("csrfmiddlewaretoken" not in key for key in form_cache_keys())
+
+
+def test_a_form_with_errors_is_never_cached_nor_served_to_a_later_view(client, draft, nominator):
+    client.force_login(nominator)
+    edit_page(client, draft)
+    keys = set(form_cache_keys())
+    response = client.post(f"/en/nominations/{draft.pk}/edit/", {**full_form(rows=False), "title_en": "Bad one",
+                                                                  "contact_email": "not-an-address",
+                                                                  "action": "draft"})
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert set(form_cache_keys()) == keys
+    page = edit_page(client, draft)
+    assert "Cached battery" in page and "not-an-address" not in page and "Bad one" not in page
+    # The completeness check after a refused submission shows errors: rendered, not cached.
+    draft.summary_en = ""
+    draft.save()
+    keys = set(form_cache_keys())
+    checked = edit_page(client, draft, check="1")
+    assert "Summary (English) is required." in checked and "is-invalid" in checked
+    assert set(form_cache_keys()) == keys
+    assert "is-invalid" not in edit_page(client, draft)
+
+
+def test_renaming_a_technical_field_shows_the_new_name_in_a_cached_form(client, draft, nominator):
+    client.force_login(nominator)
+    edit_page(client, draft)
+    field = TechnicalField.objects.filter(active=True).first()
+    field.name_en = "Renamed technical field"
+    field.save()
+    assert "Renamed technical field" in edit_page(client, draft)
+
+
+def test_the_form_still_works_when_the_cache_fails(client, draft, nominator, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    client.force_login(nominator)
+    assert "Cached battery" in edit_page(client, draft)
+
+
+# --- Fast widgets write Django's markup ---------------------------------------------------------------
+@pytest.mark.parametrize("widget, value", [
+    (forms.TextInput(attrs={"maxlength": 20, "lang": "en", "data-x": 'a"<b>'}), 'Tom & "Jerry" <b>'),
+    (forms.TextInput(), None),
+    (forms.NumberInput(attrs={"min": 0}), 0),
+    (forms.EmailInput(attrs={"autocomplete": "email", "required": True, "disabled": False}), "a@b.cn"),
+    (forms.URLInput(), "https://example.com/?a=1&b=2"),
+    (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "2024-05-01"),
+    (forms.Textarea(attrs={"rows": 5}), "line 1\n<script>x</script>"),
+    (forms.Textarea(), ""),
+    (forms.CheckboxInput(), True),
+    (forms.CheckboxInput(), False),
+    (forms.HiddenInput(), 7),
+])
+def test_fast_inputs_render_exactly_as_django(widget, value):
+    fast = copy.deepcopy(widget)  # as use_fast_widgets() does to a form's widgets
+    fast.__class__ = _fast_class(type(widget), FastInputMixin, type(widget).__name__)
+    attrs = {"id": "id_x", "aria-describedby": "id_x_helptext"}
+    assert fast.render("x", value, attrs) == widget.render("x", value, attrs)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+@pytest.mark.parametrize("value", ["", "CN", "DE", "XX"])
+def test_fast_country_select_renders_as_the_option_templates_did(lang, value):
+    from django_countries.fields import CountryField
+
+    with translation.override(lang):
+        field = CountryField(blank=True).formfield()
+        plain = forms.Select(choices=field.choices)
+        fast = _fast_class(type(field.widget), FastSelectMixin, "FastLazySelect")(choices=field.widget.choices)
+        expected = plain.render("c", value, {"id": "id_c"})
+        for _ in range(2):  # built, then from the per-language cache
+            html = fast.render("c", value, {"id": "id_c"})
+            assert html.replace("\n", "").replace("  ", "") == expected.replace("\n", "").replace("  ", "")
+        assert fast.use_required_attribute(None) is plain.use_required_attribute(None)
+
+
+def test_fast_checkbox_renders_as_django():
+    attrs = {"class": "action-select", "aria-label": "Select this object for an action - 项目"}
+    assert (FastCheckboxInput(attrs, lambda value: False).render("_selected_action", "5")
+            == forms.CheckboxInput(attrs, lambda value: False).render("_selected_action", "5"))
+
+
+# --- A fixed number of queries --------------------------------------------------------------------------
+@pytest.mark.parametrize("count", [1, 3])
+def test_entry_list_takes_the_same_queries_for_any_number_of_entries(client, edition, nominator, count):
+    for number in range(count):
+        entry = EntryFactory(edition=edition, nominator=nominator, title_en=f"Entry {number}")
+        services.add_attachment(entry=entry, kind="image", upload=png_upload())
+    client.force_login(nominator)
+    client.get("/en/nominations/")  # the session and the language are settled
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/en/nominations/").content.decode()
+    # session, user, current edition, expert menu check, the entries with their file counts
+    assert len(captured) == 5
+    assert all(f"Entry {n}" in page for n in range(count))
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_admin_entry_list_takes_the_same_queries_for_any_number_of_entries(client, edition, organiser, count):
+    for number in range(count):
+        entry = EntryFactory(edition=edition, nominator=UserFactory(), title_en=f"Listed {number}",
+                             org_country=["CN", "DE", "JP"][number])
+        services.add_attachment(entry=entry, kind="image", upload=png_upload())
+    client.force_login(organiser)
+    client.get("/admin/submissions/entry/")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/admin/submissions/entry/", headers=EN).content.decode()
+    assert len(captured) == 12
+    assert all(f"Listed {n}" in page for n in range(count))
+    assert page.count('class="action-select"') == count
+
+
+def test_countries_in_use_are_the_distinct_countries_of_the_entries(edition, nominator):
+    for country in ["DE", "CN", "", "DE", "US"]:
+        EntryFactory(edition=edition, nominator=nominator, org_country=country)
+    expected = sorted(set(Entry.objects.exclude(org_country="").values_list("org_country", flat=True)))
+    assert queries.countries_in_use() == expected == ["CN", "DE", "US"]
+
+
+# --- The export -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_export_rows_equal_django_import_exports_own_rows(edition, nominator, lang):
+    EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+    EntryFactory(edition=edition, nominator=nominator, org_country="", maturity="", recommended_by="",
+                 technical_field=None, category=None, contact_mobile="=1+2")
+    with translation.override(lang):
+        rows = list(iter_rows(Entry.objects.all()))
+        resource = EntryResource()
+        standard = [resource.get_export_headers()] + [
+            resource.export_resource(entry)
+            for entry in resource.filter_export(Entry.objects.all()).select_related(None)
+            .select_related("edition", "category", "technical_field").defer(None)]
+    assert rows == standard
+    assert rows[1][-3] == "2" and "'=1+2" in rows[2]
+
+
+def test_form_token_is_fresh_for_each_new_form(client, edition, nominator):
+    client.force_login(nominator)
+    tokens = {client.get("/en/nominations/new/").content.decode().split('name="form_token" value="')[1][:32]
+              for _ in range(2)}
+    assert len(tokens) == 2 and all(uuid.UUID(token) for token in tokens)
