@@ -17,7 +17,7 @@ def axes_username(request, credentials):
 
 
 def client_address(request) -> str:
-    if getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0):
+    if settings.BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()

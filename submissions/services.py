@@ -324,6 +324,11 @@ def add_attachment(*, entry: Entry, kind: str, upload, caption_zh_hans="", capti
         with transaction.atomic():
             entry = Entry.objects.select_for_update().get(pk=entry.pk)
             existing = list(entry.attachments.filter(kind=kind))
+            digest = _sha256(upload)
+            # The same file sent again (an answer lost on the way, a double click): keep one copy.
+            for same in existing:
+                if same.sha256 == digest and same.original_name == clean_filename(upload.name):
+                    return same
             replaced = existing if kind in SINGLE_KINDS else []
             if kind not in SINGLE_KINDS and len(existing) >= _limit(kind):
                 raise ValidationError(_("At most %(count)d files of this kind can be attached."),
@@ -335,7 +340,7 @@ def add_attachment(*, entry: Entry, kind: str, upload, caption_zh_hans="", capti
                 raise ValidationError(_("All files of an entry together may not exceed %(limit)s."),
                                       code="total_size", params={"limit": filesizeformat(settings.ENTRY_TOTAL_MAX_BYTES)})
             attachment = Attachment(entry=entry, kind=kind, original_name=clean_filename(upload.name),
-                                    content_type=content_type, size=upload.size, sha256=_sha256(upload),
+                                    content_type=content_type, size=upload.size, sha256=digest,
                                     caption_zh_hans=caption_zh_hans, caption_en=caption_en,
                                     may_publish=may_publish)
             attachment.file.save(f"upload{suffix}", upload, save=False)

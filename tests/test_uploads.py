@@ -188,3 +188,15 @@ def test_organisers_can_download_any_file(client, complete_entry, organiser):
     client.force_login(organiser)
     report = complete_entry.attachments.get(kind="report")
     assert client.get(f"/en/nominations/files/{report.pk}/").status_code == 200
+
+
+def test_the_same_image_sent_twice_is_stored_once(nominator_client, draft, settings):
+    """An upload whose answer was lost (dropped connection, server restart) is sent again."""
+    first = png_upload()
+    assert post_file(nominator_client, draft, "image", first).status_code == 302
+    first.seek(0)
+    assert post_file(nominator_client, draft, "image", first).status_code == 302
+    assert Attachment.objects.filter(entry=draft, kind="image").count() == 1
+    assert len([p for p in stored_files(settings) if "thumbs" not in p.parts]) == 1
+    assert post_file(nominator_client, draft, "image", png_upload("other.png", color=(200, 30, 30))).status_code == 302  # a different one
+    assert Attachment.objects.filter(entry=draft, kind="image").count() == 2

@@ -135,9 +135,10 @@ AXES_USERNAME_CALLABLE = "submissions.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-if env_bool("BEHIND_PROXY"):  # nginx in front: the client address is the last X-Forwarded-For hop
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# One notion of "client address" for the lockout and the rate limits (django-ipware is not
+# installed, so axes would otherwise key on REMOTE_ADDR: nginx's address behind a proxy).
+BEHIND_PROXY = env_bool("BEHIND_PROXY")  # nginx in front: the client is the last X-Forwarded-For hop
+AXES_CLIENT_IP_CALLABLE = "submissions.security.client_address"
 # Sign-up, password reset and confirmation mails: at most N per hour and client address.
 RATE_LIMITS = {"signup": env_int("RATE_LIMIT_SIGNUP", 10), "password_reset": env_int("RATE_LIMIT_PASSWORD_RESET", 5),
                "confirmation": env_int("RATE_LIMIT_CONFIRMATION", 5)}
