@@ -87,7 +87,8 @@ def _upload(page, kind, path):
     expect(page.locator(".alert-success")).to_contain_text(path.name)
 
 
-@pytest.mark.parametrize(("first", "second", "size"), [("zh-hans", "en", "phone"), ("en", "zh-hans", "desktop")])
+@pytest.mark.parametrize(("first", "second", "size"), [(first, second, size) for size in ("phone", "desktop")
+                                                        for first, second in (("zh-hans", "en"), ("en", "zh-hans"))])
 def test_nominator_signs_up_submits_edits_and_withdraws(live_server, page, seeded, requests_log, tmp_path,
                                                        journey_screenshots_dir, first, second, size):
     base = live_server.url

@@ -37,6 +37,9 @@ def _submitted(nominator, edition, **fields):
     return services.submit_entry(entry=entry, by=nominator)
 
 
+SUFFIX = {"desktop": "", "phone": "-phone"}  # desktop keeps the names the README shows
+
+
 def _shot(page, folder, name):
     path = folder / name
     full_page_screenshot(page, path)
@@ -61,7 +64,7 @@ def admin_entries(seeded):
     return {"target": target, "organiser": users["organiser@example.com"]}
 
 
-@pytest.mark.parametrize(("size", "language"), [_person("desktop", "zh-hans"), _person("phone", "en")])
+@pytest.mark.parametrize(("size", "language"), [_person(s, lang) for s in VIEWPORTS for lang in ("zh-hans", "en")])
 def test_organiser_checks_an_entry_exports_and_reads_the_dashboard(live_server, page, admin_entries, requests_log,
                                                                     screenshots_dir, tmp_path, size, language):
     base = live_server.url
@@ -93,7 +96,7 @@ def test_organiser_checks_an_entry_exports_and_reads_the_dashboard(live_server, 
     expect(rows.first).to_contain_text(entry.title_zh_hans if language == "zh-hans" else entry.title_en)
     list_url = page.url
     assert "status__exact=submitted" in list_url and "q=" in list_url, list_url
-    _shot(page, screenshots_dir, f"admin-list-{SHORT[language]}.png")
+    _shot(page, screenshots_dir, f"admin-list-{SHORT[language]}{SUFFIX[size]}.png")
 
     # Open the entry (both language versions are in the tabbed fields), then back to the list.
     with page.expect_navigation():
@@ -101,7 +104,7 @@ def test_organiser_checks_an_entry_exports_and_reads_the_dashboard(live_server, 
     expect(page.locator("#id_title_zh_hans")).to_have_value(entry.title_zh_hans)
     expect(page.locator("#id_title_en")).to_have_value(entry.title_en)
     expect(page.locator(".field-reference")).to_contain_text(entry.reference)
-    _shot(page, screenshots_dir, f"admin-entry-{SHORT[language]}.png")
+    _shot(page, screenshots_dir, f"admin-entry-{SHORT[language]}{SUFFIX[size]}.png")
     page.go_back()
     expect(page).to_have_url(list_url)
 
@@ -150,7 +153,7 @@ def test_organiser_checks_an_entry_exports_and_reads_the_dashboard(live_server, 
     chart = page.locator("#content svg.wnevc-bars")
     expect(chart).to_be_visible()
     assert chart.locator("rect").count() >= 1
-    _shot(page, screenshots_dir, f"admin-dashboard-{SHORT[language]}.png")
+    _shot(page, screenshots_dir, f"admin-dashboard-{SHORT[language]}{SUFFIX[size]}.png")
 
     requests_log.check()
 
