@@ -939,8 +939,9 @@ def check_failover(cluster, state, seconds):
         problems.append(f"nginx still answered from {victim} after the kill")
     detail = (f"{victim} killed at {killed_at - began:.1f} s of {seconds:.0f} s: {len(gets)} GETs, all 200 "
               f"({retried_gets} retried by nginx on {survivor}); {len(flows)} submissions with {len(posts)} POSTs, "
-              f"{len(clear)} answered {sorted({a['status'] for a in clear}) or ''} by nginx (50x page) and sent "
-              f"again successfully; {len(in_db)} entries in the database = {len(done)} acknowledged, all submitted, "
+              + (f"{len(clear)} answered {sorted({a['status'] for a in clear})} by nginx (50x page) and sent "
+                 "again successfully" if clear else "none answered by nginx's 50x page")
+              + f"; {len(in_db)} entries in the database = {len(done)} acknowledged, all submitted, "
               "no duplicates")
     if duplicate_files:
         detail += (f"; WARNING entries {duplicate_files} got an attachment twice: an upload saved just before the "

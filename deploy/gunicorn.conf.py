@@ -43,10 +43,10 @@ worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 2 * threads)
 timeout = _int("GUNICORN_TIMEOUT", 60)
 # systemd's TimeoutStopSec (wnevc.service) must be longer than this.
 graceful_timeout = 30
-# nginx keeps idle connections to us open for 30 s (`keepalive_timeout` in the upstream block).
-# We must not close them first: nginx could just be sending a POST on one, and it never resends
-# a POST, so the visitor would get a 502.
-keepalive = 75
+# nginx opens one connection per request (Connection: close, see deploy/nginx/wnevc.conf), so
+# no slot of worker_connections is held by an idle connection. For a client that reaches gunicorn
+# directly and keeps its connection open, a short idle time frees the slot.
+keepalive = 2
 # Recycle each worker after about 1,000 requests, staggered so the workers do not all restart at once.
 max_requests = 1000
 max_requests_jitter = 100
