@@ -221,8 +221,8 @@ def test_entry_list_takes_the_same_queries_for_any_number_of_entries(client, edi
     client.get("/en/nominations/")  # the session and the language are settled
     with CaptureQueriesContext(connection) as captured:
         page = client.get("/en/nominations/").content.decode()
-    # session, user, current edition, expert menu check, the entries with their file counts
-    assert len(captured) == 5
+    # session, user (with the expert menu check), current edition, the entries with their file counts
+    assert len(captured) == 4
     assert all(f"Entry {n}" in page for n in range(count))
 
 
@@ -270,3 +270,22 @@ def test_form_token_is_fresh_for_each_new_form(client, edition, nominator):
     tokens = {client.get("/en/nominations/new/").content.decode().split('name="form_token" value="')[1][:32]
               for _ in range(2)}
     assert len(tokens) == 2 and all(uuid.UUID(token) for token in tokens)
+
+
+def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client, edition):
+    from submissions.roles import EXPERT
+
+    from .test_review import make_expert
+
+    expert = make_expert("menu-expert@example.com")
+    client.force_login(expert)
+    client.get("/en/nominations/")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/en/nominations/").content.decode()
+    assert 'href="/en/review/"' in page
+    # One query reads the user and the committee membership; no separate look at the groups.
+    group_queries = [q["sql"] for q in captured if "auth_group" in q["sql"]]
+    assert len(group_queries) == 1 and "submissions_user" in group_queries[0]
+    expert.groups.remove(expert.groups.get(name=EXPERT))
+    assert 'href="/en/review/"' not in client.get("/en/nominations/").content.decode()
+    assert client.get("/en/review/").status_code in (403, 404)

@@ -124,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "submissions.backends.PortalBackend"]
 # Login brute force (django-axes): locked after AXES_FAILURE_LIMIT failures for one e-mail address
 # *from one client address*, for a cool-off period, so an attacker cannot lock out a whole
 # university network behind one NAT address, nor an account for ever.

@@ -32,7 +32,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         emails.send_confirmation_link(user, make_confirmation_token(user))
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="submissions.backends.PortalBackend")
         messages.success(request, _("Welcome! We have sent a confirmation link to %(email)s. Please open it "
                                     "before you submit an entry.") % {"email": user.email})
         return redirect("submissions:entry_list")
