@@ -28,30 +28,33 @@ def queue_mail(*, to: str, subject: str, body: str) -> OutgoingMail:
     return mail
 
 
-def send_mail_now(pk: int) -> bool:
-    """Try to send one stored message; record the outcome. Never raises."""
-    mail = OutgoingMail.objects.filter(pk=pk, sent_at__isnull=True).first()
-    if mail is None:
-        return False
-    try:
-        EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send(fail_silently=False)
-    except Exception as exc:  # any SMTP/socket error: keep the message for the retry command
-        log.warning("Mail %s to %s not sent: %s", mail.pk, mail.to, exc)
-        OutgoingMail.objects.filter(pk=mail.pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
-        return False
-    OutgoingMail.objects.filter(pk=mail.pk).update(attempts=mail.attempts + 1, sent_at=timezone.now(),
-                                                   last_error="")
-    return True
+def send_mail_now(pk: int) -> bool | None:
+    """Try to send one stored message and record the outcome; never raises. Returns None when there
+    is nothing to do: already sent, or being sent right now by another process (the row is locked
+    while it is sent, so two servers running the retry command never send a message twice)."""
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True).first()
+        if mail is None:
+            return None
+        try:
+            EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send(fail_silently=False)
+        except Exception as exc:  # any SMTP/socket error: keep the message for the retry command
+            log.warning("Mail %s to %s not sent: %s", mail.pk, mail.to, exc)
+            OutgoingMail.objects.filter(pk=mail.pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
+            return False
+        OutgoingMail.objects.filter(pk=mail.pk).update(attempts=mail.attempts + 1, sent_at=timezone.now(),
+                                                       last_error="")
+        return True
 
 
 def send_pending() -> tuple[int, int]:
-    """Send every unsent message; returns (sent, still pending)."""
+    """Send every unsent message; returns (sent, still pending). Messages another process is
+    sending at the same moment are left to it and not counted."""
     sent = failed = 0
     for pk in OutgoingMail.objects.filter(sent_at__isnull=True).values_list("pk", flat=True):
-        if send_mail_now(pk):
-            sent += 1
-        else:
-            failed += 1
+        outcome = send_mail_now(pk)
+        sent += outcome is True
+        failed += outcome is False
     return sent, failed
 
 

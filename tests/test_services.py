@@ -84,6 +84,43 @@ def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, setting
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between separate connections are tested on PostgreSQL (make test with DATABASE_URL)")
+    from submissions import emails
+
+    message = OutgoingMail.objects.create(to="nominee@example.com", subject="Entry received", body="…")
+    other = OutgoingMail.objects.create(to="second@example.com", subject="Entry received", body="…")
+    locked, release = threading.Event(), threading.Event()
+
+    def other_server():  # another server's retry command, in the middle of sending `message`
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                OutgoingMail.objects.select_for_update().get(pk=message.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_server)
+    thread.start()
+    assert locked.wait(10)
+    mail.outbox.clear()
+    try:
+        assert emails.send_pending() == (1, 0)  # `other` sent, `message` skipped, not counted as failed
+        assert [m.to for m in mail.outbox] == [[other.to]]
+        assert OutgoingMail.objects.get(pk=message.pk).sent_at is None
+    finally:
+        release.set()
+        thread.join()
+    assert emails.send_pending() == (1, 0)
+    assert emails.send_pending() == (0, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([message.to, other.to])
+
+
+@pytest.mark.django_db(transaction=True)
 def test_reference_numbers_are_unique_under_20_concurrent_submissions():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency of separate connections is tested on PostgreSQL (run make test with DATABASE_URL)")
