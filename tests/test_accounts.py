@@ -110,6 +110,17 @@ def test_profile_change_of_language_switches_the_site(client, nominator):
     assert nominator.language == "en"
 
 
+def test_logins_use_the_portal_backend_and_older_sessions_stay_logged_in(client, nominator):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client.post("/en/accounts/login/", {"username": nominator.email, "password": "secret-Passw0rd!"})
+    assert client.session[BACKEND_SESSION_KEY] == "submissions.backends.PortalBackend"
+    older = type(client)()
+    older.force_login(nominator, backend="django.contrib.auth.backends.ModelBackend")  # as before the change
+    response = older.get("/en/nominations/")
+    assert response.status_code == 200 and response.wsgi_request.user == nominator  # anonymous: 302 to login
+
+
 def test_logout_is_a_post(client, nominator):
     client.force_login(nominator)
     assert client.get("/en/accounts/logout/").status_code == 405

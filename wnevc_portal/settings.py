@@ -124,7 +124,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "submissions.backends.PortalBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "submissions.backends.PortalBackend",
+    # Sessions record the backend that logged them in, and Django logs a session out when that
+    # backend is no longer listed: this keeps logins made before PortalBackend (Nov. 2026) valid
+    # until they expire (SESSION_COOKIE_AGE, 14 days), so a deploy logs nobody out mid-form.
+    # It can go after 2026-12-15.
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Login brute force (django-axes): locked after AXES_FAILURE_LIMIT failures for one e-mail address
 # *from one client address*, for a cool-off period, so an attacker cannot lock out a whole
 # university network behind one NAT address, nor an account for ever.
