@@ -103,6 +103,9 @@ def test_home_shows_the_phase_of_the_edition(client, edition):
 def test_icp_number_comes_from_the_setting(client, edition, settings):
     settings.ICP_NUMBER = "京ICP备13022631号"
     assert "京ICP备13022631号" in client.get("/zh-hans/").content.decode()
+    settings.ICP_NUMBER = ""  # a site outside mainland China has no filing: no empty link in the footer
+    html = client.get("/en/").content.decode()
+    assert "beian.miit.gov.cn" not in html and "All rights reserved" in html
 
 
 def test_unknown_page_gives_our_translated_404(client, db):
