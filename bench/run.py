@@ -83,7 +83,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from submissions import demo, services
+from submissions.services import demo
+from submissions.services import entries as services
 from submissions.models import Attachment, Edition, Entry, User
 
 def session(email):
@@ -108,8 +109,8 @@ submitted = Entry.objects.filter(nominator=nominator).exclude(status="draft").fi
 # 100 entries with real files for the dossier measurement (idempotent).
 with_files = list(Entry.objects.filter(attachments__isnull=False).values_list("pk", flat=True).distinct())
 for entry in Entry.objects.exclude(pk__in=with_files).exclude(status="draft")[: max(0, 100 - len(with_files))]:
-    services.add_attachment(entry=entry, kind="report", upload=SimpleUploadedFile("report.pdf", demo.demo_pdf() + b"%" * 200_000))
-    services.add_attachment(entry=entry, kind="image", upload=SimpleUploadedFile("image.png", demo.demo_png()))
+    attachment_services.add_attachment(entry=entry, kind="report", upload=SimpleUploadedFile("report.pdf", demo.demo_pdf() + b"%" * 200_000))
+    attachment_services.add_attachment(entry=entry, kind="image", upload=SimpleUploadedFile("image.png", demo.demo_png()))
 sessions = {role: session(email) for role, email in
             [("nominator", "nominator@example.com"), ("expert", "expert1@example.com"), ("organiser", "organiser@example.com")]}
 year = edition.year
@@ -319,8 +320,8 @@ def submission_20mb(server, setup, tmp):
 OPERATIONS = r"""
 import json, resource, tempfile, time
 from submissions.models import Entry
-from submissions.resources import write_xlsx
-from submissions.dossier import build_dossier
+from submissions.exports.entries import write_xlsx
+from submissions.exports.dossier import build_dossier
 start = time.perf_counter()
 with tempfile.TemporaryFile() as target:
     write_xlsx(Entry.objects.all(), target)
@@ -333,7 +334,8 @@ print(json.dumps(xlsx))
 DOSSIER = r"""
 import json, resource, time
 from submissions.models import Entry
-from submissions.dossier import build_dossier
+from submissions.exports.dossier import build_dossier
+from submissions.services import attachments as attachment_services
 entries = (Entry.objects.filter(attachments__isnull=False).distinct().order_by("pk")[:100]
            .select_related("edition", "category", "technical_field")
            .prefetch_related("attachments", "co_applicants", "indicators", "ip_items", "awards", "contributors"))

@@ -2,8 +2,8 @@
 the user is told that nothing from this request was saved and to send it again (503)."""
 
 from django.db import InterfaceError, OperationalError, connections
-from django.template import loader
 from django.http import HttpResponse
+from django.template import loader
 
 
 class TemporaryFailureMiddleware:

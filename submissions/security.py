@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from .forms import normalise_machine_text
+from .text import normalise_machine_text
 
 
 def axes_username(request, credentials):

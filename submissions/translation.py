@@ -6,7 +6,21 @@ by services.missing_items(), and the admin forms of reference content by their o
 from modeltranslation.translator import TranslationOptions, register
 from simple_history import register as register_history
 
-from .models import Attachment, Category, CoApplicant, Edition, Entry, Page, TechnicalField
+from .models import (
+    Assignment,
+    Attachment,
+    Category,
+    CoApplicant,
+    Conflict,
+    Criterion,
+    Edition,
+    Entry,
+    Page,
+    Review,
+    Round,
+    Score,
+    TechnicalField,
+)
 
 
 @register(Edition)
@@ -49,4 +63,18 @@ class AttachmentTranslationOptions(TranslationOptions):
 # tables record both language versions (django-simple-history copies the fields it sees).
 register_history(Entry, app="submissions", excluded_fields=["form_token"])
 register_history(Attachment, app="submissions")
-from . import review_translation  # noqa: E402,F401  (expert review fields)
+
+
+@register(Criterion)
+class CriterionTranslationOptions(TranslationOptions):
+    fields = ("name", "description")
+
+
+# After the translation fields exist, so that the history keeps both language versions.
+# Votes and ballots get no history: the ballot is secret and a changed ballot leaves no trace.
+register_history(Criterion, app="submissions")
+register_history(Round, app="submissions")
+register_history(Assignment, app="submissions")
+register_history(Conflict, app="submissions")
+register_history(Review, app="submissions")
+register_history(Score, app="submissions")

@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import review_urls
-from .views import accounts, nominator, public
+from .views import accounts, expert, nominator, public, results
 
 app_name = "submissions"
 
@@ -40,6 +39,12 @@ urlpatterns = [
     path("nominations/files/<int:attachment_pk>/", nominator.attachment_download, name="attachment_download"),
     path("nominations/files/<int:attachment_pk>/thumbnail/", nominator.attachment_thumbnail,
          name="attachment_thumbnail"),
+    # Expert review (/<lang>/review/…) and published results
+    path("review/", expert.review_list, name="review_list"),
+    path("review/vote/<slug:category_code>/", expert.review_vote, name="review_vote"),
+    path("review/<int:entry_id>/", expert.review_entry, name="review_entry"),
+    path("review/<int:entry_id>/score/", expert.review_score, name="review_score"),
+    path("review/<int:entry_id>/conflict/", expert.review_conflict, name="review_conflict"),
+    path("results/<int:year>/", results.results, name="results"),
+    path("results/<int:year>/images/<int:attachment_pk>/", results.results_image, name="results_image"),
 ]
-
-urlpatterns += review_urls.urlpatterns

@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
-from submissions import demo
+from submissions.services import demo
 
 from .factories import EntryFactory, UserFactory
 

@@ -2,8 +2,9 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from submissions import demo, services
 from submissions.models import Category, Entry, TechnicalField, User
+from submissions.services import attachments as attachment_services
+from submissions.services import demo
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -75,5 +76,5 @@ class EntryFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def with_materials(self, create, extracted, **kwargs):
         if create and extracted:
-            services.add_attachment(entry=self, kind="report", upload=pdf_upload())
-            services.add_attachment(entry=self, kind="image", upload=png_upload())
+            attachment_services.add_attachment(entry=self, kind="report", upload=pdf_upload())
+            attachment_services.add_attachment(entry=self, kind="image", upload=png_upload())

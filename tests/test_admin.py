@@ -8,10 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
-from submissions import demo, services
+from submissions.exports.entries import EntryResource, neutralise
 from submissions.models import Entry, EntryStatus, StatusChange
-from submissions.resources import EntryResource, neutralise
 from submissions.roles import EXPERT, setup_roles
+from submissions.services import attachments as attachment_services
+from submissions.services import demo
+from submissions.services import entries as services
 
 from .factories import EntryFactory, UserFactory
 
@@ -222,7 +224,7 @@ def test_the_entry_page_runs_a_constant_number_of_queries(organiser_client, edit
     large = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
     for number in range(3):
         large.indicators.create(name=f"Indicator {number}", this_value="1")
-        services.add_attachment(entry=large, kind="other", upload=__import__("tests.factories").factories.pdf_upload())
+        attachment_services.add_attachment(entry=large, kind="other", upload=__import__("tests.factories").factories.pdf_upload())
     assert count(large) == count(small)
 
 
@@ -242,7 +244,7 @@ def test_the_admin_add_form_records_the_secretariat_as_source(organiser_client, 
     from django.contrib import admin as django_admin
     from django.test import RequestFactory
 
-    from submissions.admin import EntryAdmin
+    from submissions.admin.entries import EntryAdmin
 
     html = organiser_client.get("/admin/submissions/entry/add/").content.decode()
     assert '<option value="secretariat" selected>' in html

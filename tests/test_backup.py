@@ -23,24 +23,34 @@ from django.db.models.fields.files import FieldFile
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from submissions import backup, demo, review_demo, review_services, services
 from submissions.models import (
+    Assignment,
     Attachment,
     Award,
     Category,
     CoApplicant,
     Contributor,
+    Criterion,
     Edition,
     Entry,
     EntryStatus,
     Indicator,
     IntellectualProperty,
+    Review,
+    Round,
+    Score,
     StatusChange,
     TechnicalField,
     User,
+    Vote,
 )
-from submissions.review_models import Assignment, Criterion, Review, Round, Score, Vote
 from submissions.roles import setup_roles
+from submissions.services import attachments as attachment_services
+from submissions.services import backup, demo
+from submissions.services import demo_review as review_demo
+from submissions.services import entries as services
+from submissions.services import review as review_services
+from submissions.services import selection as selection_services
 
 from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
 
@@ -107,12 +117,12 @@ def build_full_edition(edition, organiser):
                              title_en=f"Technology {number}", keywords_zh_hans="固态，电池", keywords_en="solid state, battery",
                              org_address_en="1 Example Road, Beijing", internal_notes="Checked by phone.", **extra)
         add_rows(entry, number)
-        services.add_attachment(entry=entry, kind="test_report", upload=pdf_upload("测试报告.pdf", f"Test {number}"))
-        services.add_attachment(entry=entry, kind="image", upload=png_upload("photo.png", color=(200, 30 * number, 30)),
+        attachment_services.add_attachment(entry=entry, kind="test_report", upload=pdf_upload("测试报告.pdf", f"Test {number}"))
+        attachment_services.add_attachment(entry=entry, kind="image", upload=png_upload("photo.png", color=(200, 30 * number, 30)),
                                 caption_zh_hans="样机", caption_en="Prototype", may_publish=True)
         entries.append(services.submit_entry(entry=entry, by=nominator))
     alpha, beta, gamma = entries
-    services.add_attachment(entry=alpha, kind="report", upload=pdf_upload("report-v2.pdf", "Report v2"))
+    attachment_services.add_attachment(entry=alpha, kind="report", upload=pdf_upload("report-v2.pdf", "Report v2"))
     for entry in (alpha, beta):
         services.change_status(entry=entry, to=EntryStatus.ELIGIBLE, by=organiser)
         services.change_status(entry=entry, to=EntryStatus.SHORTLISTED, by=organiser, note="Strong indicators")
@@ -136,9 +146,9 @@ def build_full_edition(edition, organiser):
     for expert, chosen in [(experts[0], [alpha, beta]), (experts[1], [alpha]), (experts[2], [alpha])]:
         review_services.cast_votes(expert=expert, round_=vote, category=alpha.category, entries=chosen)
     set_round(vote, open_now=False)
-    review_services.confirm_selection(edition=edition, category=alpha.category, selected=[alpha], by=organiser,
+    selection_services.confirm_selection(edition=edition, category=alpha.category, selected=[alpha], by=organiser,
                                       note="The committee chose one technology.", message="Congratulations!")
-    review_services.publish_results(edition=edition)
+    selection_services.publish_results(edition=edition)
     return {"experts": experts, "nominators": [english, chinese], "entries": entries}
 
 

@@ -160,7 +160,7 @@ def test_score_form_refuses_broken_values(client, db, values):
     client.force_login(expert)
     response = client.post(f"/en/review/{entry.pk}/score/", values)
     assert response.status_code < 500
-    from submissions.review_models import Review
+    from submissions.models import Review
 
     assert Review.objects.count() == 0
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from submissions.forms import ROW_FORMSETS
+from submissions.forms.entry import ROW_FORMSETS
 from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange, TechnicalField
 
 from .factories import EntryFactory, pdf_upload, png_upload
@@ -241,7 +241,7 @@ def test_double_click_on_submit_submits_once(client, edition, nominator, django_
 
 def test_a_submitted_entry_must_stay_complete_when_edited(client, edition, nominator):
     entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
-    from submissions.services import submit_entry
+    from submissions.services.entries import submit_entry
 
     submit_entry(entry=entry, by=nominator)
     client.force_login(nominator)
@@ -263,7 +263,7 @@ def _close(edition):
 def test_after_the_closing_time_entries_are_read_only(client, edition, nominator):
     draft = EntryFactory(edition=edition, nominator=nominator)
     submitted = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
-    from submissions.services import submit_entry
+    from submissions.services.entries import submit_entry
 
     submit_entry(entry=submitted, by=nominator)
     _close(edition)
@@ -297,7 +297,7 @@ def test_before_the_opening_the_form_says_when_it_opens(client, edition, nominat
 
 def test_a_returned_entry_can_be_corrected_after_the_closing_time(client, edition, nominator, organiser,
                                                                    django_capture_on_commit_callbacks):
-    from submissions.services import change_status, submit_entry
+    from submissions.services.entries import change_status, submit_entry
 
     entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
     submit_entry(entry=entry, by=nominator)
@@ -343,7 +343,7 @@ def test_printable_view_has_every_section_both_languages_and_file_names(client, 
 
 
 def test_withdrawn_entry_can_be_reopened_while_open(client, complete_entry, nominator):
-    from submissions.services import submit_entry, withdraw_entry
+    from submissions.services.entries import submit_entry, withdraw_entry
 
     submit_entry(entry=complete_entry, by=nominator)
     withdraw_entry(entry=complete_entry, by=nominator)

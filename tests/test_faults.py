@@ -59,7 +59,7 @@ class DropConnection:
 
 @pytest.fixture
 def open_edition():
-    from submissions import demo
+    from submissions.services import demo
 
     demo.build_reference_content()
     return demo.build_edition()

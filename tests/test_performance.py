@@ -14,10 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from submissions import queries, services
-from submissions.forms import FastCheckboxInput, FastInputMixin, FastSelectMixin, _fast_class
+from submissions.exports.entries import EntryResource, iter_rows
+from submissions.forms.widgets import FastCheckboxInput, FastInputMixin, FastSelectMixin, _fast_class
 from submissions.models import CoApplicant, Entry, TechnicalField
-from submissions.resources import EntryResource, iter_rows
+from submissions.selectors import entries as queries
+from submissions.services import attachments as attachment_services
 
 from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
 from .test_entries import full_form
@@ -85,10 +86,10 @@ def test_a_changed_row_is_shown_once_its_entry_is_saved(client, draft, nominator
 def test_uploading_and_removing_a_file_updates_the_cached_form(client, draft, nominator):
     client.force_login(nominator)
     assert "No files uploaded yet." in edit_page(client, draft)
-    services.add_attachment(entry=draft, kind="report", upload=pdf_upload("bericht.pdf"))
+    attachment_services.add_attachment(entry=draft, kind="report", upload=pdf_upload("bericht.pdf"))
     page = edit_page(client, draft)
     assert "bericht.pdf" in page and "No files uploaded yet." not in page
-    services.remove_attachment(attachment=draft.attachments.get())
+    attachment_services.remove_attachment(attachment=draft.attachments.get())
     assert "bericht.pdf" not in edit_page(client, draft)
 
 
@@ -216,7 +217,7 @@ def test_fast_checkbox_renders_as_django():
 def test_entry_list_takes_the_same_queries_for_any_number_of_entries(client, edition, nominator, count):
     for number in range(count):
         entry = EntryFactory(edition=edition, nominator=nominator, title_en=f"Entry {number}")
-        services.add_attachment(entry=entry, kind="image", upload=png_upload())
+        attachment_services.add_attachment(entry=entry, kind="image", upload=png_upload())
     client.force_login(nominator)
     client.get("/en/nominations/")  # the session and the language are settled
     with CaptureQueriesContext(connection) as captured:
@@ -231,7 +232,7 @@ def test_admin_entry_list_takes_the_same_queries_for_any_number_of_entries(clien
     for number in range(count):
         entry = EntryFactory(edition=edition, nominator=UserFactory(), title_en=f"Listed {number}",
                              org_country=["CN", "DE", "JP"][number])
-        services.add_attachment(entry=entry, kind="image", upload=png_upload())
+        attachment_services.add_attachment(entry=entry, kind="image", upload=png_upload())
     client.force_login(organiser)
     client.get("/admin/submissions/entry/")
     with CaptureQueriesContext(connection) as captured:
@@ -303,7 +304,7 @@ def test_admin_rows_are_written_exactly_as_django_writes_them(rf, edition, organ
 
     plain = EntryFactory(edition=edition, nominator=UserFactory(), title_en='<b>"Tom & Jerry"</b>', status="submitted",
                          reference="WNEVC2026-FR-0001", submitted_at=timezone.now())
-    services.add_attachment(entry=plain, kind="image", upload=png_upload())
+    attachment_services.add_attachment(entry=plain, kind="image", upload=png_upload())
     EntryFactory(edition=edition, nominator=UserFactory(), title_en="  ", title_zh_hans="", org_name_en="",
                  org_name_zh_hans="", org_country="", category=None, technical_field=None, status="submitted")
     EntryFactory(edition=edition, nominator=UserFactory(), org_country="DE", status="draft")

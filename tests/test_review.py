@@ -13,21 +13,30 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from submissions import review_demo, review_services, services
-from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange
-from submissions.review_models import (
+from submissions.models import (
     Assignment,
     Ballot,
+    Category,
     Conflict,
     Criterion,
+    Entry,
+    EntryStatus,
+    OutgoingMail,
     Review,
     Round,
     Score,
     SelectionDecision,
     SelectionOutcome,
+    StatusChange,
     Vote,
 )
 from submissions.roles import setup_roles
+from submissions.selectors import tally as tally_selectors
+from submissions.services import attachments as attachment_services
+from submissions.services import demo_review as review_demo
+from submissions.services import entries as services
+from submissions.services import review as review_services
+from submissions.services import selection as selection_services
 
 from .factories import EntryFactory, UserFactory, png_upload
 
@@ -322,7 +331,7 @@ def test_tally_weighted_mean_median_spread_and_ranking_match_a_hand_computation(
     score(x3, e3, [10, 10, 10, 10])  # removed below: x3 has a conflict of interest on E3 -> mean 3.5
     review_services.declare_conflict(expert=x3, entry=e3, reason="Co-author", by=organiser)
 
-    result = review_services.tally(edition, weighted_criteria)
+    result = tally_selectors.tally(edition, weighted_criteria)
 
     table = [(r.entry.title_en, r.rank, r.reviews, r.mean, r.median, r.spread, r.abstentions, r.conflicts)
              for r in result.rows]
@@ -338,7 +347,7 @@ def test_tally_uses_a_constant_number_of_queries(edition, weighted_criteria):
 
     def count_queries():
         with CaptureQueriesContext(connection) as context:
-            review_services.tally(edition, weighted_criteria)
+            tally_selectors.tally(edition, weighted_criteria)
         return len(context.captured_queries)
 
     entry = submitted_entry(edition)
@@ -376,7 +385,7 @@ def test_ranking_by_votes_then_preliminary_mean_and_ties_at_the_cut_off(final, e
     review_services.cast_votes(expert=x2, round_=vote, category=category, entries=[beta])
     review_services.cast_votes(expert=x3, round_=vote, category=category, entries=[])  # an empty ballot counts
 
-    result = review_services.tally(edition, category)
+    result = tally_selectors.tally(edition, category)
     assert [(r.entry.title_en, r.votes, r.final_rank, r.proposed) for r in result.rows] == [
         ("Beta", 2, 1, True), ("Gamma", 1, 2, False), ("Alpha", 0, 3, False)]
     assert result.voters == 3 and result.committee_size == 3 and result.quorum_reached
@@ -386,13 +395,13 @@ def test_ranking_by_votes_then_preliminary_mean_and_ties_at_the_cut_off(final, e
     vote.threshold_percent = 0
     vote.save()
     review_services.cast_votes(expert=x2, round_=vote, category=category, entries=[beta, alpha])
-    result = review_services.tally(edition, category)
+    result = tally_selectors.tally(edition, category)
     # Alpha and Gamma: 1 vote each, tie broken by the preliminary mean (8 against 6).
     assert [(r.entry.title_en, r.votes, r.proposed, r.tie) for r in result.rows] == [
         ("Beta", 2, True, False), ("Alpha", 1, True, False), ("Gamma", 1, False, False)]
 
     Score.objects.filter(review__assignment__entry=alpha).update(value=6)  # same votes and same mean
-    result = review_services.tally(edition, category)
+    result = tally_selectors.tally(edition, category)
     assert result.tie_at_cutoff
     assert {r.entry.title_en for r in result.rows if r.tie} == {"Alpha", "Gamma"}
 
@@ -446,7 +455,7 @@ def test_one_vote_per_round_expert_and_entry_is_a_database_constraint(final):
 def test_the_vote_limit_holds_under_concurrent_ballots_of_one_expert():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency of separate connections is tested on PostgreSQL (run with DATABASE_URL)")
-    from submissions import demo
+    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()
@@ -493,7 +502,7 @@ def test_confirm_selection_moves_entries_and_mails_each_nominator_in_their_langu
     set_round(vote, open_now=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        review_services.confirm_selection(edition=edition, category=category, selected=[alpha, beta], by=organiser)
+        selection_services.confirm_selection(edition=edition, category=category, selected=[alpha, beta], by=organiser)
 
     statuses = dict(Entry.objects.filter(pk__in=[alpha.pk, beta.pk, gamma.pk]).values_list("title_en", "status"))
     assert statuses == {"Alpha": EntryStatus.SELECTED, "Beta": EntryStatus.SELECTED, "Gamma": EntryStatus.NOT_SELECTED}
@@ -515,17 +524,17 @@ def test_confirm_selection_moves_entries_and_mails_each_nominator_in_their_langu
 def test_confirm_selection_refuses_bad_choices_and_changes_nothing(final, edition, organiser):
     (_x1, _x2, _x3), (alpha, beta, gamma), vote, category = final.values()
     with pytest.raises(ValidationError) as error:  # the vote is still open
-        review_services.confirm_selection(edition=edition, category=category, selected=[alpha], by=organiser)
+        selection_services.confirm_selection(edition=edition, category=category, selected=[alpha], by=organiser)
     assert error.value.code == "vote_open"
     set_round(vote, open_now=False)
     for selected, code in [([alpha, beta, gamma], "quota"), ([beta], "note_required")]:
         with pytest.raises(ValidationError) as error:
-            review_services.confirm_selection(edition=edition, category=category, selected=selected, by=organiser)
+            selection_services.confirm_selection(edition=edition, category=category, selected=selected, by=organiser)
         assert error.value.code == code
     assert set(Entry.objects.filter(edition=edition).values_list("status", flat=True)) == {EntryStatus.SHORTLISTED}
     assert SelectionDecision.objects.count() == 0
     # With the reason recorded the organisers may depart from the ranking.
-    decision = review_services.confirm_selection(edition=edition, category=category, selected=[beta], by=organiser,
+    decision = selection_services.confirm_selection(edition=edition, category=category, selected=[beta], by=organiser,
                                                  note="Alpha withdrew from the defence.")
     assert decision.note == "Alpha withdrew from the defence."
     assert Entry.objects.get(pk=beta.pk).status == EntryStatus.SELECTED
@@ -541,8 +550,8 @@ def published(edition, organiser, rounds):
     innovative = Category.objects.get(code=Category.INNOVATIVE)
     ce = shortlisted_entry(edition, organiser, title_en="Solid-state cell", title_zh_hans="固态电芯",
                            summary_en="Cells at 450 Wh/kg.", org_name_en="Example Technology Ltd.")
-    services.add_attachment(entry=ce, kind="image", upload=png_upload("public.png"), may_publish=True)
-    services.add_attachment(entry=ce, kind="image", upload=png_upload("private.png"), may_publish=False)
+    attachment_services.add_attachment(entry=ce, kind="image", upload=png_upload("public.png"), may_publish=True)
+    attachment_services.add_attachment(entry=ce, kind="image", upload=png_upload("private.png"), may_publish=False)
     ce_out = shortlisted_entry(edition, organiser, title_en="Losing cell", title_zh_hans="落选电芯")
     inn = shortlisted_entry(edition, organiser, category=innovative, title_en="SiC e-drive", title_zh_hans="碳化硅电驱",
                             application_en="In 200,000 vehicles.")
@@ -561,14 +570,14 @@ def test_results_page_is_404_before_publication_and_shown_after_in_both_language
     assert client.get(f"/zh-hans/results/{edition.year}/").status_code == 404
     assert client.get(f"/en/results/{edition.year}/images/{public.pk}/").status_code == 404
     with pytest.raises(ValidationError):  # nothing confirmed yet
-        review_services.publish_results(edition=edition)
+        selection_services.publish_results(edition=edition)
 
     # No votes and no scores: every finalist ties at the cut-off, so the organisers record their decision.
-    review_services.confirm_selection(edition=edition, category=published["ce"].category, selected=[published["ce"]],
+    selection_services.confirm_selection(edition=edition, category=published["ce"].category, selected=[published["ce"]],
                                       by=organiser, note="Decided at the committee meeting.")
-    review_services.confirm_selection(edition=edition, category=published["innovative"], selected=[published["inn"]],
+    selection_services.confirm_selection(edition=edition, category=published["innovative"], selected=[published["inn"]],
                                       by=organiser, note="Decided at the committee meeting.")
-    review_services.publish_results(edition=edition)
+    selection_services.publish_results(edition=edition)
 
     english = client.get(url).content.decode()
     assert '<html lang="en">' in english
@@ -592,9 +601,9 @@ def test_results_page_is_404_before_publication_and_shown_after_in_both_language
 def test_results_hide_entries_without_publication_consent(client, edition, organiser, published):
     Entry.objects.filter(pk=published["ce"].pk).update(consent_publication=False)
     for category, selected in [(published["ce"].category, [published["ce"]]), (published["innovative"], [])]:
-        review_services.confirm_selection(edition=edition, category=category, selected=selected, by=organiser,
+        selection_services.confirm_selection(edition=edition, category=category, selected=selected, by=organiser,
                                           note="Decided by the committee.")
-    review_services.publish_results(edition=edition)
+    selection_services.publish_results(edition=edition)
     html = client.get(f"/en/results/{edition.year}/").content.decode()
     assert "Solid-state cell" not in html and "Heat pump" in html
 
@@ -641,7 +650,7 @@ def test_admin_tally_is_closed_to_experts_and_nominators(client, expert1, nomina
 
 # --- Demo ---------------------------------------------------------------------------------------------------
 def test_review_demo_is_idempotent_and_assigns_the_demo_entry_to_both_experts(edition):
-    from submissions import demo
+    from submissions.services import demo
 
     users = demo.build_users()
     demo.build_sample_entries(users["nominator@example.com"], edition)

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, connections
 
-from submissions import services
 from submissions.models import Entry, EntryStatus, OutgoingMail, StatusChange
+from submissions.services import entries as services
+from submissions.services import mail as emails
 
 from .factories import EntryFactory, UserFactory
 
@@ -58,7 +59,7 @@ def test_references_count_per_edition_and_category(edition, nominator):
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, settings):
-    from submissions import demo
+    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()
@@ -87,7 +88,7 @@ def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, setting
 def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
     if connection.vendor != "postgresql":
         pytest.skip("row locks between separate connections are tested on PostgreSQL (make test with DATABASE_URL)")
-    from submissions import emails
+    from submissions.services import mail as emails
 
     message = OutgoingMail.objects.create(to="nominee@example.com", subject="Entry received", body="…")
     other = OutgoingMail.objects.create(to="second@example.com", subject="Entry received", body="…")
@@ -124,7 +125,7 @@ def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
 def test_reference_numbers_are_unique_under_20_concurrent_submissions():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency of separate connections is tested on PostgreSQL (run make test with DATABASE_URL)")
-    from submissions import demo
+    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()
@@ -168,7 +169,7 @@ def test_organisers_can_get_a_daily_digest_instead(complete_entry, nominator, se
     digest = mail.outbox[-1]
     assert digest.to == ["secretariat@example.com"]
     assert entry.reference in digest.body
-    assert services.emails.send_organiser_digest(timezone.now() + timedelta(hours=1)) == 0
+    assert emails.send_organiser_digest(timezone.now() + timedelta(hours=1)) == 0
 
 
 def test_the_confirmation_mail_uses_the_punctuation_of_its_language(edition, django_capture_on_commit_callbacks):

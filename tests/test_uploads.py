@@ -145,7 +145,7 @@ def test_removing_a_file_deletes_it(nominator_client, draft, settings, django_ca
 
 
 def test_a_submitted_entry_keeps_its_required_files(nominator_client, complete_entry, nominator):
-    from submissions.services import submit_entry
+    from submissions.services.entries import submit_entry
 
     submit_entry(entry=complete_entry, by=nominator)
     report = complete_entry.attachments.get(kind="report")

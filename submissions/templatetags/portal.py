@@ -1,5 +1,7 @@
 from django import template
 
+from ..forms.entry import ROW_FORMSETS, ROW_LABELS
+
 register = template.Library()
 
 STATUS_STYLES = {
@@ -28,8 +30,6 @@ def html_lang(code):
 @register.inclusion_tag("submissions/_rows.html")
 def row_table(rows, kind, heading):
     """A read-only table of an entry's structured rows, columns as in the form."""
-    from ..forms import ROW_FORMSETS, ROW_LABELS
-
     model, fields, _max, _heading = ROW_FORMSETS[kind]
     headers = [ROW_LABELS.get(f) or model._meta.get_field(f).verbose_name for f in fields]
     table = []

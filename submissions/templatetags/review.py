@@ -2,7 +2,8 @@
 
 from django import template
 
-from .. import review_queries
+from ..selectors import results as results_selectors
+from ..selectors import review as review_queries
 
 register = template.Library()
 
@@ -14,4 +15,4 @@ def is_expert(user) -> bool:
 
 @register.simple_tag
 def published_result_editions():
-    return review_queries.published_editions()
+    return results_selectors.published_editions()

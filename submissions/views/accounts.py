@@ -12,9 +12,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import emails, security
-from ..forms import LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from .. import security
+from ..forms.accounts import LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from ..models import User
+from ..services import mail as emails
 
 SALT = "submissions.confirm-email"
 

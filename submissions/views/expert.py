@@ -15,10 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from .. import queries, review_queries, review_services
-from ..models import Category, Entry
-from ..review_forms import BallotForm, ConflictForm, ScoreForm
-from ..review_models import Round
+from ..forms.review import BallotForm, ConflictForm, ScoreForm
+from ..models import Category, Entry, Round
+from ..selectors import entries as queries
+from ..selectors import review as review_queries
+from ..selectors import tally as tally_selectors
+from ..services import review as review_services
 
 
 def expert_required(view):
@@ -129,7 +131,7 @@ def review_vote(request, category_code):
     if vote_round is None:
         raise Http404
     entries = review_queries.ballot_entries(request.user, vote_round, category)
-    limit = review_services.quota(edition, category)
+    limit = tally_selectors.quota(edition, category)
     is_open = vote_round.is_open()
     form = BallotForm(request.POST if request.method == "POST" else None, entries=entries, limit=limit,
                       initial={"entries": list(review_queries.own_votes(request.user, vote_round, category))})
@@ -150,7 +152,7 @@ def review_vote(request, category_code):
         messages.error(request, _("Your ballot has not been recorded. Please see the message below."))
     scoring_round = review_queries.round_of(edition, Round.Kind.SCORING)
     # Other experts' scores stay hidden until the scoring round has closed (FORM.md §D.3).
-    means = (review_queries.preliminary_means(entries.values("pk"))
+    means = (tally_selectors.preliminary_means(entries.values("pk"))
              if scoring_round and scoring_round.has_closed() else {})
     choices = [(entry, means.get(entry.pk)) for entry in entries]
     return render(request, "submissions/review/ballot.html", {

@@ -19,9 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from .. import queries, services
-from ..forms import AttachmentForm, EntryForm, WithdrawForm, build_formsets
+from .. import rules
+from ..forms.attachments import AttachmentForm
+from ..forms.entry import EntryForm, WithdrawForm, build_formsets
 from ..models import Entry, EntryStatus
+from ..selectors import completeness
+from ..selectors import entries as queries
+from ..services import attachments as attachment_services
+from ..services import entries as services
 
 SECTION_TITLES = {
     "category": _lazy("1. Category and technical field"), "organisation": _lazy("2. Applicant organisation"),
@@ -97,12 +102,12 @@ def _render_form(request, form, formsets, entry, edition, *, missing=None, check
     from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
-    from ..forms import ENTRY_FORM_CACHE_SECONDS, entry_form_cache_key
+    from ..forms.entry import ENTRY_FORM_CACHE_SECONDS, entry_form_cache_key
 
     log = logging.getLogger(__name__)
     saved = entry if entry and entry.pk else None
-    missing = missing if missing is not None else (services.missing_items(entry) if saved else [])
-    maturity_warning = services.maturity_warning(entry) if saved else ""
+    missing = missing if missing is not None else (completeness.missing_items(entry) if saved else [])
+    maturity_warning = completeness.maturity_warning(entry) if saved else ""
     form_html = key = None
     if cacheable:
         key = entry_form_cache_key(user=request.user, entry=saved, initial=initial, missing=missing,
@@ -168,7 +173,7 @@ def _parse_token(token):
 @login_required
 def entry_edit(request, pk):
     entry = _own_entry(request, pk)
-    if not services.can_edit(entry):
+    if not rules.can_edit(entry):
         messages.error(request, _("This entry can no longer be changed."))
         return redirect(entry)
     if request.method == "POST":
@@ -176,7 +181,7 @@ def entry_edit(request, pk):
     from django.db.models import prefetch_related_objects
 
     prefetch_related_objects([entry], "attachments")  # for the completeness check and the file list
-    missing = services.missing_items(entry)
+    missing = completeness.missing_items(entry)
     if not request.GET.get("check"):
         return _render_form(request, lambda: EntryForm(instance=entry), lambda: build_formsets(instance=entry),
                             entry, entry.edition, missing=missing, cacheable=True)
@@ -266,11 +271,11 @@ def entry_submit(request, pk):
 @login_required
 def entry_detail(request, pk):
     entry = _full_entry(request, pk)
-    missing = services.missing_items(entry) if entry.status in {EntryStatus.DRAFT, EntryStatus.RETURNED} else []
+    missing = completeness.missing_items(entry) if entry.status in {EntryStatus.DRAFT, EntryStatus.RETURNED} else []
     return render(request, "submissions/entry_detail.html", {
-        "entry": entry, "missing": missing, "can_edit": services.can_edit(entry),
-        "can_submit": services.can_submit(entry), "can_withdraw": services.can_withdraw(entry),
-        "can_reopen": services.can_reopen(entry), "maturity_warning": services.maturity_warning(entry),
+        "entry": entry, "missing": missing, "can_edit": rules.can_edit(entry),
+        "can_submit": rules.can_submit(entry), "can_withdraw": rules.can_withdraw(entry),
+        "can_reopen": rules.can_reopen(entry), "maturity_warning": completeness.maturity_warning(entry),
     })
 
 
@@ -292,7 +297,7 @@ def entry_withdraw(request, pk):
         else:
             messages.success(request, _("Your entry has been withdrawn. You can reopen it until the closing time."))
         return redirect(entry)
-    if not services.can_withdraw(entry):
+    if not rules.can_withdraw(entry):
         messages.error(request, _("This entry can no longer be withdrawn."))
         return redirect(entry)
     return render(request, "submissions/entry_withdraw.html", {"entry": entry, "form": form})
@@ -314,7 +319,7 @@ def entry_reopen(request, pk):
 @login_required
 def entry_attachments(request, pk):
     entry = _own_entry(request, pk)
-    editable = services.can_edit(entry)
+    editable = rules.can_edit(entry)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -324,7 +329,7 @@ def entry_attachments(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.add_attachment(entry=entry, kind=data["kind"], upload=data["file"],
+                attachment_services.add_attachment(entry=entry, kind=data["kind"], upload=data["file"],
                                         caption_zh_hans=data["caption_zh_hans"], caption_en=data["caption_en"],
                                         may_publish=data["may_publish"])
             except ValidationError as error:
@@ -341,7 +346,7 @@ def entry_attachments(request, pk):
     return render(request, "submissions/entry_attachments.html", {
         "entry": entry, "form": form, "attachments": attachments, "editable": editable,
         "max_file": settings.ENTRY_UPLOAD_MAX_BYTES, "max_total": settings.ENTRY_TOTAL_MAX_BYTES,
-        "missing": [m for m in services.missing_items(entry) if m.section == "attachments"],
+        "missing": [m for m in completeness.missing_items(entry) if m.section == "attachments"],
     }, status=400 if form.errors and status == 200 else status)
 
 
@@ -350,11 +355,11 @@ def entry_attachments(request, pk):
 def attachment_delete(request, pk, attachment_pk):
     entry = _own_entry(request, pk)
     attachment = get_object_or_404(entry.attachments, pk=attachment_pk)
-    if not services.can_edit(entry):
+    if not rules.can_edit(entry):
         messages.error(request, _("This entry can no longer be changed."))
         return redirect(entry)
     try:
-        services.remove_attachment(attachment=attachment)
+        attachment_services.remove_attachment(attachment=attachment)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -7,9 +7,9 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language
 
-from .. import queries
 from ..models import Category, Page
 from ..page_cache import cached_for_visitors
+from ..selectors import entries as queries
 
 
 @cached_for_visitors

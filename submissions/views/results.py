@@ -4,9 +4,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .. import review_queries
 from ..models import Edition
 from ..page_cache import cached_for_visitors
+from ..selectors import results as review_queries
 
 
 @require_safe

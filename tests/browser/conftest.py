@@ -65,7 +65,7 @@ def _browser_media_root(settings, tmp_path):
 def seeded():
     """The reference content every page needs: categories, fields, pages, the open edition and
     the demo accounts (password demo.DEMO_PASSWORD)."""
-    from submissions import demo
+    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from submissions import demo
 from submissions.models import Category, Entry, EntryStatus, TechnicalField
+from submissions.services import demo
 
 from .conftest import (
     HTML_LANG,

@@ -12,9 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from whitenoise.compress import Compressor
 
-from submissions import demo, review_demo, services
-from submissions.models import Category, Entry, EntryStatus, StatusChange
-from submissions.review_models import Ballot, Criterion, Review, Round, Score, Vote
+from submissions.models import Ballot, Category, Criterion, Entry, EntryStatus, Review, Round, Score, StatusChange, Vote
+from submissions.services import demo
+from submissions.services import demo_review as review_demo
+from submissions.services import entries as services
 from tests.factories import EntryFactory
 
 from .conftest import HTML_LANG, VIEWPORTS, axe_check, full_page_screenshot, log_in

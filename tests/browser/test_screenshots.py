@@ -4,8 +4,8 @@ layout and the translations by eye (`make screenshots` writes them to docs/scree
 import pytest
 from playwright.sync_api import expect
 
-from submissions import demo
 from submissions.models import EntryStatus
+from submissions.services import demo
 
 from .conftest import HTML_LANG, VIEWPORTS, full_page_screenshot, log_in
 

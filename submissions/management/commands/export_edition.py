@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from submissions import backup
+from submissions.services import backup
 
 
 class Command(BaseCommand):

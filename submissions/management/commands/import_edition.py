@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions import backup
+from submissions.services import backup
 
 
 class Command(BaseCommand):

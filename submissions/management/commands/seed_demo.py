@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from submissions import demo, review_demo
 from submissions.models import Category, Edition, Entry, Page, TechnicalField, User
+from submissions.services import demo
+from submissions.services import demo_review as review_demo
 
 
 class Command(BaseCommand):

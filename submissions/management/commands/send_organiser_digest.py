@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from submissions.emails import send_organiser_digest
+from submissions.services.mail import send_organiser_digest
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions.emails import send_pending
+from submissions.services.mail import send_pending
 
 
 class Command(BaseCommand):

@@ -6,8 +6,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
@@ -23,57 +21,25 @@ from django_countries import countries
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import dashboard, queries, services
-from .dossier import build_dossier
-from .forms import FastCheckboxInput, use_fast_select
-from .models import (
+from .. import rules
+from ..exports.dossier import build_dossier
+from ..exports.entries import stream_csv, write_xlsx
+from ..forms.widgets import FastCheckboxInput, use_fast_select
+from ..models import (
     Attachment,
     Award,
-    Category,
     CoApplicant,
     Contributor,
-    Edition,
     Entry,
     EntrySource,
     EntryStatus,
     Indicator,
     IntellectualProperty,
-    OutgoingMail,
-    Page,
     StatusChange,
-    TechnicalField,
-    User,
 )
-from .resources import stream_csv, write_xlsx
-
-admin.site.site_header = _("WNEVC selection administration")
-admin.site.site_title = _("WNEVC selection administration")
-admin.site.index_title = _("Technology selection")
-admin.site.index_template = "admin/wnevc_index.html"
-
-
-@admin.register(Edition)
-class EditionAdmin(TabbedTranslationAdmin):
-    list_display = ["year", "title", "opens_at", "closes_at", "results_published"]
-    list_filter = ["results_published"]
-
-
-@admin.register(Category)
-class CategoryAdmin(TabbedTranslationAdmin):
-    list_display = ["name", "code", "reference_code", "order"]
-
-
-@admin.register(TechnicalField)
-class TechnicalFieldAdmin(TabbedTranslationAdmin):
-    list_display = ["name", "order", "active"]
-    list_editable = ["order", "active"]
-
-
-@admin.register(Page)
-class PageAdmin(TabbedTranslationAdmin):
-    list_display = ["title", "slug", "kind", "order", "published"]
-    list_filter = ["kind", "published"]
-    prepopulated_fields = {"slug": ["title_en"]}
+from ..selectors import dashboard
+from ..selectors import entries as queries
+from ..services import entries as services
 
 
 class FastSelects:
@@ -304,7 +270,7 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def confirm_transition(self, request, queryset, target, description, action_name):
         """First show exactly which entries will change and ask for the note; then apply."""
         entries = list(queryset.select_related("category", "nominator"))
-        movable = [e for e in entries if target in services.ORGANISER_MOVES.get(e.status, set())]
+        movable = [e for e in entries if target in rules.ORGANISER_MOVES.get(e.status, set())]
         blocked = [e for e in entries if e not in movable]
         form = TransitionForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -391,40 +357,3 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
 admin.site.register(Entry, EntryAdmin)
 
 
-@admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
-    list_display = ["to", "subject", "created_at", "sent_at", "attempts"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["to", "subject", "body", "created_at", "sent_at", "attempts", "last_error"]
-
-
-class UserCreationAdminForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
-        model = User
-        fields = ("email", "full_name")
-
-
-class UserChangeAdminForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
-        model = User
-        fields = "__all__"
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    add_form = UserCreationAdminForm
-    form = UserChangeAdminForm
-    ordering = ["email"]
-    list_display = ["email", "full_name", "organisation", "language", "email_confirmed_at", "is_staff"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]
-    search_fields = ["email", "full_name", "organisation"]
-    fieldsets = [
-        (None, {"fields": ["email", "password"]}),
-        (_("Personal info"), {"fields": ["full_name", "organisation", "language", "email_confirmed_at"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "usable_password", "password1",
-                                                             "password2"]})]
-
-from . import review_admin  # noqa: E402,F401  (registers the expert-review admin)

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Category, Edition, EntryStatus, TechnicalField
-from .review_models import SCORE_MAX, SCORE_MIN
+from ..enums import SCORE_MAX, SCORE_MIN
+from ..models import Category, Edition, EntryStatus, TechnicalField
 
 
 class ScoreForm(forms.Form):

@@ -4,7 +4,6 @@ only), and the tally per edition and category with the XLSX export, the confirma
 selection and the publication of the results. Votes have no admin: the ballot is secret and the
 tally shows only totals."""
 
-import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,20 +19,27 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import review_queries, review_services
-from .models import Category, Edition, Entry, EntryStatus
-from .resources import neutralise
-from .review_forms import AssignForm, ConfirmSelectionForm
-from .review_models import (
+from ..exports.tally import tally_xlsx
+from ..forms.review import AssignForm, ConfirmSelectionForm
+from ..models import (
     Assignment,
+    Category,
     Conflict,
     Criterion,
+    Edition,
+    Entry,
+    EntryStatus,
     Review,
     Round,
     Score,
     SelectionDecision,
     SelectionOutcome,
 )
+from ..selectors import results as results_selectors
+from ..selectors import review as review_queries
+from ..selectors import tally as tally_selectors
+from ..services import review as review_services
+from ..services import selection as selection_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -91,7 +97,7 @@ class RoundAdmin(SimpleHistoryAdmin):
         self._require(request, "view_entry")
         edition = get_object_or_404(Edition, pk=edition_id)
         category = get_object_or_404(Category, code=category_code)
-        result = review_services.tally(edition, category)
+        result = tally_selectors.tally(edition, category)
         shortlisted = Entry.objects.filter(edition=edition, category=category, status=EntryStatus.SHORTLISTED)
         confirming = request.method == "POST"
         form = ConfirmSelectionForm(request.POST if confirming else None, entries=shortlisted,
@@ -100,7 +106,7 @@ class RoundAdmin(SimpleHistoryAdmin):
             self._require(request, "change_entry")
             if form.is_valid():
                 try:
-                    review_services.confirm_selection(
+                    selection_services.confirm_selection(
                         edition=edition, category=category, selected=form.cleaned_data["selected"], by=request.user,
                         note=form.cleaned_data["note"], message=form.cleaned_data["message"])
                 except ValidationError as error:
@@ -115,14 +121,14 @@ class RoundAdmin(SimpleHistoryAdmin):
             request, title, edition=edition, category=category, tally=result, form=form,
             can_confirm=bool(shortlisted) and result.decision is None and request.user.has_perm("submissions.change_entry"),
             can_publish=request.user.has_perm("submissions.change_edition"),
-            outcomes=review_queries.selection_outcomes(edition, category).select_related("entry")),
+            outcomes=results_selectors.selection_outcomes(edition, category).select_related("entry")),
             status=400 if form.errors else 200)
 
     def tally_export_view(self, request, edition_id, category_code):
         self._require(request, "view_entry")
         edition = get_object_or_404(Edition, pk=edition_id)
         category = get_object_or_404(Category, code=category_code)
-        content = tally_xlsx(review_services.tally(edition, category))
+        content = tally_xlsx(tally_selectors.tally(edition, category))
         response = HttpResponse(content, content_type=XLSX)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="wnevc-tally-{edition.year}-{category.code}-{stamp}.xlsx"'
@@ -135,7 +141,7 @@ class RoundAdmin(SimpleHistoryAdmin):
             return redirect("admin:submissions_tally_index")
         publish = request.POST.get("publish") == "1"
         try:
-            review_services.publish_results(edition=edition, publish=publish)
+            selection_services.publish_results(edition=edition, publish=publish)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
@@ -145,43 +151,6 @@ class RoundAdmin(SimpleHistoryAdmin):
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = reverse("admin:submissions_tally_index")
         return redirect(target)
-
-
-def tally_xlsx(result) -> bytes:
-    """The tally as a workbook: one row per entry, both language versions of the technology name."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(result.category.code)[:31]
-    sheet.append([gettext("Rank"), gettext("Final rank"), gettext("Reference number"),
-                  gettext("Technology name (Chinese)"), gettext("Technology name (English)"),
-                  gettext("Organisation"), gettext("Status"), gettext("Reviews"), gettext("Abstentions"),
-                  gettext("Conflicts of interest"), gettext("Weighted mean"), gettext("Median"), gettext("Spread"),
-                  gettext("Votes"), gettext("Approval (%)"), gettext("Proposed"), gettext("Flags")])
-    for row in result.rows:
-        entry = row.entry
-        sheet.append([neutralise(value) for value in [
-            row.rank, row.final_rank, entry.reference or entry.pk, entry.title_zh_hans, entry.title_en,
-            entry.org_name, str(entry.get_status_display()), row.reviews, row.abstentions, row.conflicts, row.mean,
-            row.median, row.spread, row.votes, row.approval, gettext("yes") if row.proposed else "",
-            ", ".join(str(flag) for flag in tally_flags(row))]])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def tally_flags(row) -> list:
-    flags = []
-    if row.tie:
-        flags.append(_("tie at the cut-off"))
-    if row.outlier:
-        flags.append(_("outlier (spread ≥ 4)"))
-    if row.too_few_reviews:
-        flags.append(_("fewer than 3 reviews"))
-    if row.below_threshold:
-        flags.append(_("below the approval threshold"))
-    return flags
 
 
 @admin.register(Assignment)

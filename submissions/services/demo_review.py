@@ -4,10 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from . import review_services
+from ..models import Category, Criterion, Edition, Entry, Round
 from .demo import DEMO_TOKENS
-from .models import Category, Edition, Entry
-from .review_models import Criterion, Round
+from .review import assign_entries
 
 # FORM.md §A: the published criteria, four per category, equal weights.
 CRITERIA = {
@@ -65,4 +64,4 @@ def build_review_demo(edition: Edition, users: dict):
     experts = [users[email] for email in ("expert1@example.com", "expert2@example.com") if email in users]
     submitted = Entry.objects.filter(edition=edition, form_token=DEMO_TOKENS["submitted"], reference__isnull=False)
     if experts and submitted.exists():
-        review_services.assign_entries(entries=submitted, per_entry=len(experts), experts=experts)
+        assign_entries(entries=submitted, per_entry=len(experts), experts=experts)

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
-from .models import Attachment, Entry
+from ..models import Attachment, Entry
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -11,8 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from . import services
-from .models import (
+from ..models import (
     Category,
     Edition,
     Entry,
@@ -25,7 +24,9 @@ from .models import (
     TechnicalField,
     User,
 )
-from .roles import EXPERT, ORGANISER, setup_roles
+from ..roles import EXPERT, ORGANISER, setup_roles
+from .attachments import add_attachment
+from .entries import submit_entry
 
 DEMO_PASSWORD = "wnevc-demo-2023"
 
@@ -222,11 +223,11 @@ def build_sample_entries(nominator: User, edition: Edition):
                                      signed_on=timezone.localdate(), **SAMPLE)
         entry.indicators.create(name="能量密度 Energy density", unit="Wh/kg", this_value="450", best_value="300",
                                 source="第三方检测报告 Test report")
-        services.add_attachment(entry=entry, kind="report",
+        add_attachment(entry=entry, kind="report",
                                 upload=SimpleUploadedFile("技术报告.pdf", demo_pdf("All-solid-state battery")))
-        services.add_attachment(entry=entry, kind="image", upload=SimpleUploadedFile("cell.png", demo_png()),
+        add_attachment(entry=entry, kind="image", upload=SimpleUploadedFile("cell.png", demo_png()),
                                 caption_zh_hans="电芯样品", caption_en="Cell sample", may_publish=True)
-        services.submit_entry(entry=entry, by=nominator)
+        submit_entry(entry=entry, by=nominator)
     if not Entry.objects.filter(form_token=DEMO_TOKENS["draft"]).exists():
         Entry.objects.create(edition=edition, nominator=nominator, form_token=DEMO_TOKENS["draft"],
                              category=Category.objects.get(code=Category.INNOVATIVE),

@@ -1,11 +1,17 @@
 """Reads of the expert review that decide visibility. An expert only ever gets querysets
 filtered on their own assignments, reviews and votes: anything else answers 404."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef
 
-from .models import Attachment, AttachmentKind, Category, Edition, Entry, EntryStatus, User
-from .review_models import Assignment, Ballot, Conflict, Criterion, Review, Round, SelectionOutcome, Vote
-from .roles import EXPERT
+from ..enums import EntryStatus
+from ..models import Assignment, Ballot, Conflict, Criterion, Edition, Entry, Review, Round, User, Vote
+from ..roles import EXPERT
+
+
+def not_conflicted(expert_path: str = "expert", entry_path: str = "entry"):
+    """The one "no declared conflict of interest" filter: True where the expert at `expert_path`
+    has not declared a conflict on the entry at `entry_path` (paths from the filtered model)."""
+    return ~Exists(Conflict.objects.filter(expert=OuterRef(expert_path), entry=OuterRef(entry_path)))
 
 
 def is_expert(user) -> bool:
@@ -21,8 +27,6 @@ def committee():
     return User.objects.filter(groups__name=EXPERT, is_active=True).distinct()
 
 
-def _conflicted(expert_field="expert", entry_field="entry"):
-    return Exists(Conflict.objects.filter(expert=OuterRef(expert_field), entry=OuterRef(entry_field)))
 
 
 def assignments_for_expert(user):
@@ -30,7 +34,7 @@ def assignments_for_expert(user):
     if not is_expert(user):
         return Assignment.objects.none()
     return (Assignment.objects.filter(expert=user)
-            .exclude(_conflicted())
+            .filter(not_conflicted())
             .select_related("entry", "entry__edition", "entry__category", "entry__technical_field", "review"))
 
 
@@ -93,57 +97,9 @@ def own_ballot(expert, round_, category):
     return Ballot.objects.filter(round=round_, expert=expert, category=category).first()
 
 
-def preliminary_means(entry_ids):
-    """{entry id: (mean of the weighted review totals, number of reviews)} for a read-only summary."""
-    from .review_services import weighted_totals
-
-    totals = weighted_totals(entry_ids)
-    return {pk: (sum(values) / len(values), len(values)) for pk, values in totals.items() if values}
-
-
 def own_review(assignment):
     return (Review.objects.filter(assignment=assignment)
             .prefetch_related("scores__criterion").first())
-
-
-# --- Published results ------------------------------------------------------------------------------
-def published_editions():
-    return Edition.objects.filter(results_published=True).order_by("-year")
-
-
-def published_results(edition):
-    """Per category (in order): the selected entries and the nominated tier, with their publishable
-    images. Only entries whose nominator consented to publication appear."""
-    images = Attachment.objects.filter(kind=AttachmentKind.IMAGE, may_publish=True).exclude(thumbnail="")
-    entries = (Entry.objects.filter(edition=edition, consent_publication=True)
-               .filter(Q(status=EntryStatus.SELECTED) | Q(selection_outcome__nominated=True))
-               .select_related("category")
-               .prefetch_related(Prefetch("attachments", queryset=images, to_attr="public_images"))
-               .order_by("category__order", "selection_outcome__rank", "reference", "pk"))
-    sections = []
-    by_category = {}
-    for entry in entries:
-        by_category.setdefault(entry.category_id, []).append(entry)
-    for category in Category.objects.filter(pk__in=by_category):
-        rows = by_category[category.pk]
-        sections.append({
-            "category": category,
-            "selected": [e for e in rows if e.status == EntryStatus.SELECTED],
-            "nominated": [e for e in rows if e.status != EntryStatus.SELECTED],
-        })
-    return sections
-
-
-def public_image(attachment_pk):
-    """A publishable image of a published result, or None."""
-    return (Attachment.objects.filter(pk=attachment_pk, kind=AttachmentKind.IMAGE, may_publish=True,
-                                      entry__consent_publication=True, entry__edition__results_published=True)
-            .filter(Q(entry__status=EntryStatus.SELECTED) | Q(entry__selection_outcome__nominated=True))
-            .exclude(thumbnail="").select_related("entry__edition").first())
-
-
-def selection_outcomes(edition, category):
-    return SelectionOutcome.objects.filter(decision__edition=edition, decision__category=category)
 
 
 def assignment_loads(experts, edition):

@@ -7,7 +7,7 @@ import zipfile
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .validators import clean_filename
+from ..text import clean_filename
 
 
 def build_dossier(entries) -> tempfile.SpooledTemporaryFile:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from .models import Category, Entry, EntryStatus, OrganisationType, TechnicalField
+from ..models import Category, Entry, EntryStatus, OrganisationType, TechnicalField
 
 SUBMITTED_STATES = [s for s in EntryStatus.values if s not in {EntryStatus.DRAFT}]
 

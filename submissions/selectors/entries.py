@@ -3,8 +3,8 @@
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
-from .models import Attachment, Edition, Entry, Page, StatusChange
-from .review_queries import entries_for_expert
+from ..models import Attachment, Edition, Entry, Page, StatusChange
+from .review import entries_for_expert
 
 
 def current_edition():

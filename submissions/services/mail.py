@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from .models import OutgoingMail
+from ..models import EntryStatus, OutgoingMail, StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,6 @@ def notify_organisers(entry, change):
 
 def send_organiser_digest(since) -> int:
     """One message per organiser listing the submissions and withdrawals since `since`."""
-    from .models import EntryStatus, StatusChange
-
     changes = list(StatusChange.objects.filter(at__gte=since, to_status__in=[EntryStatus.SUBMITTED,
                                                                             EntryStatus.WITHDRAWN])
                    .select_related("entry").order_by("at"))

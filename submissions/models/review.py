@@ -1,7 +1,7 @@
 """Expert review: criteria, rounds, assignments, conflicts, scores and votes (issue 5).
 
-Only review_services.py writes these rows. Bilingual fields are registered in
-review_translation.py. Invariants live in the database too: one review per assignment, one
+Only services.review and services.selection write these rows. Bilingual fields are registered
+in translation.py. Invariants live in the database too: one review per assignment, one
 score per criterion and review, scores within 1–10, one vote per round, expert and entry."""
 
 from django.conf import settings
@@ -9,10 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Criterion", "Round", "Assignment", "Conflict", "Review", "Score", "Ballot", "Vote",
-           "SelectionDecision", "SelectionOutcome"]
-
-SCORE_MIN, SCORE_MAX = 1, 10
+from ..enums import SCORE_MAX, SCORE_MIN
 
 
 class Criterion(models.Model):

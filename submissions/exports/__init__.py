@@ -1,0 +1,1 @@
+"""Files made for organisers: spreadsheets, dossiers."""

@@ -1,0 +1,1 @@
+"""Parsing and validating input, uploads included."""

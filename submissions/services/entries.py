@@ -1,0 +1,128 @@
+"""The workflow of an entry. Every status change goes through `_move()`, which checks the
+transition table of rules.py, logs who/when/why and leaves the e-mails to the callers; views and
+the admin call these functions by name and never set `Entry.status` themselves."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import rules
+from ..enums import EntryStatus
+from ..models import Entry, ReferenceCounter, StatusChange
+from ..selectors.completeness import ensure_complete
+from . import mail as emails
+
+S = EntryStatus
+
+
+# --- Status changes ------------------------------------------------------------------------------
+def _allocate_reference(entry: Entry) -> str:
+    # The counter row is created once (ignore_conflicts is safe under races) and then locked;
+    # on SQLite the IMMEDIATE transaction already serialises writers.
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(edition_id=entry.edition_id, category_id=entry.category_id)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(edition_id=entry.edition_id,
+                                                               category_id=entry.category_id)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"WNEVC{entry.edition.year}-{entry.category.reference_code}-{counter.last_number:04d}"
+
+
+def _move(entry: Entry, to: str, *, by, note: str = "") -> StatusChange:
+    change = StatusChange.objects.create(entry=entry, from_status=entry.status, to_status=to, by=by, note=note)
+    entry.status = to
+    entry._history_user = by  # django-simple-history: who and why, also outside a request
+    entry._change_reason = note or f"{change.from_status} → {to}"
+    return change
+
+
+def _locked(entry: Entry) -> Entry:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to category.
+    return Entry.objects.select_for_update(of=("self",)).select_related("edition", "category", "nominator").get(pk=entry.pk)
+
+
+def submit_entry(*, entry: Entry, by) -> Entry:
+    """Move a draft or returned entry to SUBMITTED, allocate its reference number on first
+    submission, e-mail the nominator and the secretariat after commit.
+    Raises ValidationError, saving nothing, if the entry is locked, closed or incomplete."""
+    with transaction.atomic():
+        entry = _locked(entry)
+        if entry.status == S.SUBMITTED:
+            raise ValidationError(_("This entry has already been submitted."), code="already_submitted")
+        if not rules.can_submit(entry):
+            raise ValidationError(_("This entry can no longer be submitted."), code="locked")
+        if not entry.nominator.email_confirmed:
+            raise ValidationError(_("Please confirm your e-mail address before submitting."), code="unconfirmed")
+        ensure_complete(entry)
+        resubmitted = entry.status == S.RETURNED
+        if not entry.reference:
+            entry.reference = _allocate_reference(entry)
+        change = _move(entry, S.SUBMITTED, by=by,
+                       note=str(_("Resubmitted after correction")) if resubmitted else "")
+        entry.submitted_at = entry.submitted_at or timezone.now()
+        entry.correction_deadline = None
+        entry.save(update_fields=["status", "reference", "submitted_at", "correction_deadline", "updated_at"])
+        emails.send_entry_received(entry, resubmitted=resubmitted)
+        emails.notify_organisers(entry, change)
+    return entry
+
+
+def withdraw_entry(*, entry: Entry, by, note: str = "") -> Entry:
+    """SUBMITTED → WITHDRAWN while the edition is open; the secretariat is told."""
+    with transaction.atomic():
+        entry = _locked(entry)
+        if not rules.can_withdraw(entry):
+            raise ValidationError(_("This entry can no longer be withdrawn."), code="locked")
+        change = _move(entry, S.WITHDRAWN, by=by, note=note)
+        entry.save(update_fields=["status", "updated_at"])
+        emails.notify_organisers(entry, change)
+    return entry
+
+
+def reopen_entry(*, entry: Entry, by) -> Entry:
+    """WITHDRAWN → DRAFT while the edition is open, keeping the reference number."""
+    with transaction.atomic():
+        entry = _locked(entry)
+        if not rules.can_reopen(entry):
+            raise ValidationError(_("This entry can no longer be reopened."), code="locked")
+        _move(entry, S.DRAFT, by=by)
+        entry.save(update_fields=["status", "updated_at"])
+    return entry
+
+
+def change_status(*, entry: Entry, to: str, by, note: str = "", correction_deadline=None) -> Entry:
+    """An organiser's decision (formal check, shortlist, selection). The nominator is told
+    by e-mail in their language. Raises ValidationError for a move the workflow forbids."""
+    with transaction.atomic():
+        entry = _locked(entry)
+        if not rules.organiser_may_move(entry.status, to):
+            raise ValidationError(
+                _("An entry that is “%(current)s” cannot become “%(target)s”."), code="transition",
+                params={"current": entry.get_status_display(), "target": S(to).label})
+        if to == S.RETURNED:
+            if not note.strip():
+                raise ValidationError(_("Please tell the nominator what to correct."), code="note_required")
+            entry.correction_deadline = correction_deadline
+        change = _move(entry, to, by=by, note=note)
+        entry.save(update_fields=["status", "correction_deadline", "updated_at"])
+        emails.send_status_changed(entry, change)
+    return entry
+
+
+# --- Content and files ---------------------------------------------------------------------------
+def save_entry(*, form, formsets, user, edition) -> Entry:
+    """Save the form and its row formsets in one transaction. A submitted entry must stay
+    complete: if the change would leave something required missing, nothing is saved."""
+    with transaction.atomic():
+        entry = form.save(commit=False)
+        if entry.pk is None:
+            entry.nominator = user
+            entry.edition = edition
+        entry.save()
+        for formset in formsets:
+            formset.instance = entry
+            formset.save()
+        if entry.status == S.SUBMITTED:
+            ensure_complete(entry)
+    return entry
