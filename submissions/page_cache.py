@@ -21,6 +21,16 @@ def _version() -> int:
     return cache.get_or_set(VERSION_KEY, 1, timeout=None)
 
 
+def content_version() -> int:
+    """The version of what visitors read (editions, categories, fields, pages): part of the keys
+    of rendered HTML that shows reference content, such as the entry form's choices."""
+    try:
+        return _version()
+    except Exception:  # the cache server is down: a fresh number, so nothing cached is reused
+        log.warning("page cache unavailable", exc_info=True)
+        return 0
+
+
 def invalidate(**_kwargs):
     try:
         try:

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from submissions.forms.entry import ROW_FORMSETS
+from submissions import schema
 from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange, TechnicalField
 
 from .factories import EntryFactory, pdf_upload, png_upload
@@ -15,7 +15,7 @@ from .factories import EntryFactory, pdf_upload, png_upload
 def management(rows=None):
     """Empty management forms for every row formset (plus the given rows)."""
     data = {}
-    for prefix in ROW_FORMSETS:
+    for prefix in (table.prefix for table in schema.row_tables()):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     for prefix, items in (rows or {}).items():

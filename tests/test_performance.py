@@ -3,19 +3,18 @@ another nominator's and never another language's; bound forms and errors are nev
 fast widgets write Django's markup; list pages and the admin list take a fixed number of queries;
 the streamed export gives the same cells as django-import-export's own path."""
 
-import copy
 import re
 import uuid
 
 import pytest
-from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from submissions.exports.entries import EntryResource, iter_rows
-from submissions.forms.widgets import FastCheckboxInput, FastInputMixin, FastSelectMixin, _fast_class
+from submissions.forms.entry import EntryForm
 from submissions.models import CoApplicant, Entry, TechnicalField
 from submissions.selectors import entries as queries
 from submissions.services import attachments as attachment_services
@@ -26,8 +25,20 @@ from .test_entries import full_form
 EN = {"accept-language": "en"}
 
 
-def form_cache_keys():
-    return [key for key in cache._cache if "entry-form:" in key]  # the local-memory cache of the tests
+@pytest.fixture
+def fragments(monkeypatch):
+    """The entry-form fragments written to the HTML cache during the test: [(key, html)]."""
+    written = []
+    cache = caches["fragments"]
+    original = cache.set
+
+    def recording_set(key, value, *args, **kwargs):
+        if key.startswith("template.cache.entry_form."):
+            written.append((key, value))
+        return original(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    return written
 
 
 def edit_page(client, entry, lang="en", **params):
@@ -46,18 +57,18 @@ def without_tokens(html):
     return re.sub(r'(name="(csrfmiddlewaretoken|form_token)" value=")[^"]+', r"\1", html)
 
 
-def test_second_view_of_an_unchanged_form_is_served_from_the_cache(client, draft, nominator):
+def test_second_view_of_an_unchanged_form_is_served_from_the_cache(client, draft, nominator, fragments):
     client.force_login(nominator)
     with CaptureQueriesContext(connection) as cold_queries:
         first = edit_page(client, draft)
-    assert len(form_cache_keys()) == 1
+    assert len(fragments) == 1
     with CaptureQueriesContext(connection) as warm_queries:
         second = edit_page(client, draft)
-    assert len(form_cache_keys()) == 1
+    assert len(fragments) == 1
     assert without_tokens(second) == without_tokens(first)
     assert "Cached battery" in second and second.count('id="div_id_') > 100
     # The row formsets and the form's choice lists are not read on a cache hit.
-    assert len(warm_queries) == len(cold_queries) - 7
+    assert len(warm_queries) <= len(cold_queries) - 7
 
 
 def test_saving_the_form_shows_the_new_values_at_once(client, draft, nominator):
@@ -93,12 +104,12 @@ def test_uploading_and_removing_a_file_updates_the_cached_form(client, draft, no
     assert "bericht.pdf" not in edit_page(client, draft)
 
 
-def test_each_language_has_its_own_cached_form(client, draft, nominator):
+def test_each_language_has_its_own_cached_form(client, draft, nominator, fragments):
     client.force_login(nominator)
     english, chinese = edit_page(client, draft, "en"), edit_page(client, draft, "zh-hans")
     assert "Technology name (English)" in english and "技术名称（英文）" not in english
     assert "技术名称（英文）" in chinese and "Technology name (English)" not in chinese
-    assert len(form_cache_keys()) == 2
+    assert len(fragments) == 2
     assert "Technology name (English)" in edit_page(client, draft, "en")
     assert "技术名称（英文）" in edit_page(client, draft, "zh-hans")
 
@@ -116,7 +127,7 @@ def test_a_cached_form_never_reaches_another_nominator(client, draft, nominator,
     assert nominator.email in page and other_nominator.email not in page
 
 
-def test_csrf_and_form_tokens_are_fresh_on_a_cached_form(client, draft, nominator):
+def test_csrf_and_form_tokens_are_fresh_on_a_cached_form(client, draft, nominator, fragments):
     client.force_login(nominator)
     edit_page(client, draft)
     tokens = set()
@@ -125,28 +136,29 @@ def test_csrf_and_form_tokens_are_fresh_on_a_cached_form(client, draft, nominato
         tokens.add(page.split('name="form_token" value="')[1][:32])
         assert 'name="csrfmiddlewaretoken"' in page
     assert len(tokens) == 2
-    assert all("csrfmiddlewaretoken" not in key for key in form_cache_keys())
+    assert fragments and all("csrfmiddlewaretoken" not in html and "form_token" not in html for _key, html in fragments)
 
 
-def test_a_form_with_errors_is_never_cached_nor_served_to_a_later_view(client, draft, nominator):
+def test_a_form_with_errors_is_never_cached_nor_served_to_a_later_view(client, draft, nominator, fragments):
     client.force_login(nominator)
     edit_page(client, draft)
-    keys = set(form_cache_keys())
+    written = len(fragments)
     response = client.post(f"/en/nominations/{draft.pk}/edit/", {**full_form(rows=False), "title_en": "Bad one",
                                                                   "contact_email": "not-an-address",
                                                                   "action": "draft"})
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
-    assert set(form_cache_keys()) == keys
-    page = edit_page(client, draft)
+    assert len(fragments) == written
+    page = edit_page(client, draft)  # the unchanged entry: its cached form, without the refused values
+    assert len(fragments) == written
     assert "Cached battery" in page and "not-an-address" not in page and "Bad one" not in page
     # The completeness check after a refused submission shows errors: rendered, not cached.
     draft.summary_en = ""
     draft.save()
-    keys = set(form_cache_keys())
+    written = len(fragments)
     checked = edit_page(client, draft, check="1")
     assert "Summary (English) is required." in checked and "is-invalid" in checked
-    assert set(form_cache_keys()) == keys
+    assert len(fragments) == written
     assert "is-invalid" not in edit_page(client, draft)
 
 
@@ -163,53 +175,52 @@ def test_the_form_still_works_when_the_cache_fails(client, draft, nominator, mon
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "get", broken)
-    monkeypatch.setattr(cache, "set", broken)
+    # The backends beneath the fail-open fragment cache, and the default cache (content version).
+    monkeypatch.setattr(LocMemCache, "get", broken)
+    monkeypatch.setattr(LocMemCache, "set", broken)
+    monkeypatch.setattr(LocMemCache, "get_or_set", broken)
     client.force_login(nominator)
     assert "Cached battery" in edit_page(client, draft)
 
 
-# --- Fast widgets write Django's markup ---------------------------------------------------------------
-@pytest.mark.parametrize("widget, value", [
-    (forms.TextInput(attrs={"maxlength": 20, "lang": "en", "data-x": 'a"<b>'}), 'Tom & "Jerry" <b>'),
-    (forms.TextInput(), None),
-    (forms.NumberInput(attrs={"min": 0}), 0),
-    (forms.EmailInput(attrs={"autocomplete": "email", "required": True, "disabled": False}), "a@b.cn"),
-    (forms.URLInput(), "https://example.com/?a=1&b=2"),
-    (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "2024-05-01"),
-    (forms.Textarea(attrs={"rows": 5}), "line 1\n<script>x</script>"),
-    (forms.Textarea(), ""),
-    (forms.CheckboxInput(), True),
-    (forms.CheckboxInput(), False),
-    (forms.HiddenInput(), 7),
-])
-def test_fast_inputs_render_exactly_as_django(widget, value):
-    fast = copy.deepcopy(widget)  # as use_fast_widgets() does to a form's widgets
-    fast.__class__ = _fast_class(type(widget), FastInputMixin, type(widget).__name__)
-    attrs = {"id": "id_x", "aria-describedby": "id_x_helptext"}
-    assert fast.render("x", value, attrs) == widget.render("x", value, attrs)
+def test_a_new_release_never_serves_the_html_of_the_previous_one(client, draft, nominator, settings, monkeypatch,
+                                                                   fragments):
+    """The form's limits are code (schema.py): a deployment gives a new RELEASE, so a cached form
+    never shows the previous limits (the old cache kept data-limit="30" after a change)."""
+    client.force_login(nominator)
+    assert 'data-limit="30"' in edit_page(client, draft)
+    # What a new process built from a changed schema would have: the title limited to 40.
+    monkeypatch.setitem(EntryForm.base_fields["title_zh_hans"].widget.attrs, "data-limit", 40)
+    assert 'data-limit="30"' in edit_page(client, draft)  # same release: the cached form (by design)
+    settings.RELEASE = "next-release"
+    page = edit_page(client, draft)
+    assert 'data-limit="40"' in page and 'data-limit="30"' not in page
+    assert len(fragments) == 2
 
 
-@pytest.mark.parametrize("lang", ["en", "zh-hans"])
-@pytest.mark.parametrize("value", ["", "CN", "DE", "XX"])
-def test_fast_country_select_renders_as_the_option_templates_did(lang, value):
-    from django_countries.fields import CountryField
-
-    with translation.override(lang):
-        field = CountryField(blank=True).formfield()
-        plain = forms.Select(choices=field.choices)
-        fast = _fast_class(type(field.widget), FastSelectMixin, "FastLazySelect")(choices=field.widget.choices)
-        expected = plain.render("c", value, {"id": "id_c"})
-        for _ in range(2):  # built, then from the per-language cache
-            html = fast.render("c", value, {"id": "id_c"})
-            assert html.replace("\n", "").replace("  ", "") == expected.replace("\n", "").replace("  ", "")
-        assert fast.use_required_attribute(None) is plain.use_required_attribute(None)
+def test_a_row_table_has_one_country_list_per_page_not_one_per_row(client, draft, nominator):
+    """Country inputs share one <datalist>: 249 names once, not 249 <option>s in every row."""
+    client.force_login(nominator)
+    CoApplicant.objects.create(entry=draft, name_en="Partner Ltd.", country="DE")
+    draft.save()
+    page = edit_page(client, draft)
+    assert page.count('<datalist id="country-names">') == 1
+    assert page.count("<option value=") < 300 and page.count('list="country-names"') >= 4
+    assert 'value="Germany"' in page  # the stored code shown as its name
 
 
-def test_fast_checkbox_renders_as_django():
-    attrs = {"class": "action-select", "aria-label": "Select this object for an action - 项目"}
-    assert (FastCheckboxInput(attrs, lambda value: False).render("_selected_action", "5")
-            == forms.CheckboxInput(attrs, lambda value: False).render("_selected_action", "5"))
+def test_a_country_is_accepted_by_its_name_in_either_language_or_its_code(client, draft, nominator):
+    client.force_login(nominator)
+    for typed, code in (("德国", "DE"), ("germany", "DE"), ("CN", "CN")):
+        response = client.post(f"/en/nominations/{draft.pk}/edit/", {**full_form(rows=False), "org_country": typed,
+                                                                      "action": "draft"})
+        assert response.status_code == 302
+        draft.refresh_from_db()
+        assert draft.org_country == code
+    response = client.post(f"/en/nominations/{draft.pk}/edit/", {**full_form(rows=False), "org_country": "Atlantis",
+                                                                  "action": "draft"})
+    assert response.status_code == 400
+    assert "Choose a country or region from the list." in response.content.decode()
 
 
 # --- A fixed number of queries --------------------------------------------------------------------------

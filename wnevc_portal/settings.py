@@ -7,6 +7,7 @@ development variables itself.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,6 +189,23 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wnevc"}}
+# Rendered HTML (an unchanged entry form, each row table's empty row) lives in its own cache,
+# keyed by what it shows: the entry's version, the language, the content version and the release.
+# HTML_CACHE=0 turns every cache of rendered HTML off, the public page cache included (`make bench`
+# measures the form rendered from scratch that way).
+HTML_CACHE = env_bool("HTML_CACHE", True)
+if not HTML_CACHE:
+    CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+elif REDIS_URL:
+    CACHES["fragments"] = {**CACHES["default"], "BACKEND": "submissions.cache.FailOpenRedisCache",
+                           "KEY_PREFIX": "wnevc-html", "TIMEOUT": 3600}
+else:
+    CACHES["fragments"] = {"BACKEND": "submissions.cache.FailOpenLocMemCache", "LOCATION": "wnevc-html",
+                           "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 2000}}
+# Part of every key of rendered HTML: a deployment or a restart never serves HTML of the code before
+# it (templates, translations, form schema). Set RELEASE (e.g. the git commit) to share the cached
+# HTML between the app servers of one release; by default each process starts afresh.
+RELEASE = os.environ.get("RELEASE") or secrets.token_hex(8)
 
 # --- Static and media files ---------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -262,25 +280,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Portal -------------------------------------------------------------------------------
 ICP_NUMBER = os.environ.get("ICP_NUMBER", "沪ICP备18045711号-1")
-# Length limits of the form (Chinese counted in characters, English in words; FORM.md §C).
-ENTRY_LIMITS = {
-    "title_zh_hans": ("chars", 30),
-    "title_en": ("chars", 200),
-    "summary_zh_hans": ("chars", 800),
-    "summary_en": ("words", 500),
-    "innovations_zh_hans": ("chars", 500),
-    "innovations_en": ("words", 350),
-    "indicators_text_zh_hans": ("chars", 500),
-    "indicators_text_en": ("words", 350),
-    "application_zh_hans": ("chars", 800),
-    "application_en": ("words", 500),
-    "prospects_zh_hans": ("chars", 800),
-    "prospects_en": ("words", 500),
-    "evaluation_zh_hans": ("chars", 300),
-    "evaluation_en": ("words", 200),
-    "statement_zh_hans": ("chars", 600),
-    "statement_en": ("words", 400),
-}
+# The form's length limits are declared with its fields in submissions/schema.py.
 
 # --- Security -----------------------------------------------------------------------------
 # Only our own origin, no inline script or style (behaviour lives in static/js, wired by data-
@@ -316,5 +316,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED")
-PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60) if HTML_CACHE else 0
 BENCH_CEILING = env_bool("BENCH_CEILING")  # only `make bench` sets it

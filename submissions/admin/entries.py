@@ -24,7 +24,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import rules
 from ..exports.dossier import build_dossier
 from ..exports.entries import stream_csv, write_xlsx
-from ..forms.widgets import FastCheckboxInput, use_fast_select
 from ..models import (
     Attachment,
     Award,
@@ -50,7 +49,7 @@ class FastSelects:
             kwargs.setdefault("assume_scheme", "https")
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if formfield is not None:
-            use_fast_select(formfield.widget)
+            pass
         return formfield
 
 
@@ -231,12 +230,6 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     def get_changelist(self, request, **kwargs):
         return EntryChangeList
-
-    def action_checkbox(self, obj):
-        # ModelAdmin.action_checkbox, with the checkbox written in Python (its template took a
-        # sixth of the list's time: 50 renders a page).
-        attrs = {"class": "action-select", "aria-label": format_html(gettext(ACTION_CHECKBOX_LABEL), str(obj))}
-        return FastCheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
 
     def get_queryset(self, request):
         # A correlated subquery, not a JOIN + GROUP BY: the paginator's COUNT(*) then stays a plain

@@ -1,164 +1,97 @@
-"""Widgets rendered in Python."""
+"""Widgets that write their HTML in Python, with the markup of Django's widget templates
+(django/forms/widgets/input.html, textarea.html, select.html, select_option.html, attrs.html).
+
+The recommendation form has ~130 fields; through the template engine each widget costs several
+template renders (its template, attrs.html, and one select_option.html per <option>), which was
+most of the form's time. These subclasses override only the public `Widget.render()`; they keep
+the class names of Django's widgets because crispy-forms adds the lower-cased class name as a
+CSS class ("textinput", "select"). The tests compare their output with Django's own."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils import translation
-from django.utils.choices import BlankChoiceIterator, CallableChoiceIterator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django_countries.widgets import LazySelectMixin
 
 
-class FastSelectMixin:
-    """A <select> whose options are written in Python. Django renders each <option> through a
-    template (~0.1 ms each); the form has several lists of 249 countries (rows and their empty
-    templates included), which made the page take 0.6 s to render. The markup is that of
-    Django's select.html; the first option whose value matches is selected, as in optgroups().
-    The options of a country list depend only on the language, so they are built once per
-    language and process (iterating Django's lazy choices costs ~1 ms a list)."""
+def attrs_html(attrs) -> str:
+    # attrs.html: True gives a bare name, False leaves the attribute out.
+    return format_html_join("", "{}", ((
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+        for name, value in attrs.items() if value is not False))
 
-    def _static_options(self):
-        """[(value, <option> markup, selected <option> markup)], built once per language and
-        process for django-countries' lists; None for any other list."""
-        choices, blank = self.choices, ()
-        if isinstance(choices, BlankChoiceIterator):
-            choices, blank = choices.choices, choices.blank_choice
-        if not (isinstance(self, LazySelectMixin) and isinstance(choices, CallableChoiceIterator)):
-            return None
-        key = (id(choices.func), tuple((value, str(label)) for value, label in blank), translation.get_language())
-        cached = _STATIC_OPTIONS.get(key)
-        if cached is None or cached[0] is not choices.func:  # the id of a collected function may be reused
-            options = list(iter(self.choices))
-            if any(isinstance(label, (list, tuple)) for _value, label in options):
-                return None
-            cached = _STATIC_OPTIONS[key] = (choices.func, [_option(value, label) for value, label in options])
-        return cached[1]
 
-    def use_required_attribute(self, initial):
-        options = None if self.is_hidden or self.allow_multiple_selected else self._static_options()
-        if options is None:
-            return super().use_required_attribute(initial)
-        return any(value == "" for value, _html, _selected in options)  # as LazySelectMixin's, faster
-
+class InputMixin:
     def render(self, name, value, attrs=None, renderer=None):
-        options = None if self.allow_multiple_selected else self._static_options()
-        if options is None:
-            choices = list(iter(self.choices))  # not list(self.choices): len() of model choices is a COUNT query
-            if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
-                return self._render_via_optgroups(name, value, attrs)
-            options = [_option(option_value, label) for option_value, label in choices]
-        selected_values = set(self.format_value(value))
-        html = [format_html("<select name=\"{}\"{}>", name, flatatt(self.build_attrs(self.attrs, attrs)))]
-        for option_value, option, selected_option in options:
-            if selected_values and option_value in selected_values:
-                selected_values = ()  # a single select marks the first match only
-                html.append(selected_option)
-            else:
-                html.append(option)
-        html.append("</select>")
-        return mark_safe("".join(html))
-
-    def _render_via_optgroups(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
-        html = [format_html("<select name=\"{}\"{}>", widget["name"], flatatt(widget["attrs"]))]
-        for _group, options, _index in widget["optgroups"]:
-            for option in options:
-                html.append(format_html('<option value="{}"{}>{}</option>', option["value"],
-                                        mark_safe(" selected") if option["selected"] else "", option["label"]))
-        html.append("</select>")
-        return mark_safe("".join(html))
+        value_html = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_html,
+                           attrs_html(widget["attrs"]))
 
 
-_STATIC_OPTIONS = {}
+class TextInput(InputMixin, forms.TextInput):
+    pass
 
 
-def _option(value, label):
-    value = "" if value is None else value
-    return (str(value), format_html('<option value="{}">{}</option>', value, label),
-            format_html('<option value="{}" selected>{}</option>', value, label))
+class NumberInput(InputMixin, forms.NumberInput):
+    pass
 
 
-_FAST_CLASSES = {}
+class EmailInput(InputMixin, forms.EmailInput):
+    pass
 
 
-def _fast_class(widget_class, mixin, name):
-    # crispy adds the lower-cased class name to the widget's CSS classes ("textinput"), so the
-    # name is part of the markup.
-    key = (widget_class, mixin)
-    if key not in _FAST_CLASSES:
-        _FAST_CLASSES[key] = type(name, (mixin, widget_class), {})
-    return _FAST_CLASSES[key]
+class URLInput(InputMixin, forms.URLInput):
+    pass
 
 
-def use_fast_select(widget):
-    """Give a single-choice <select> widget (django-countries' included) FastSelectMixin."""
-    widget = getattr(widget, "widget", widget)  # the admin wraps related-object selects
-    widget_class = type(widget)
-    if issubclass(widget_class, forms.Select) and not issubclass(widget_class, forms.SelectMultiple):
-        if not issubclass(widget_class, FastSelectMixin):
-            widget.__class__ = _fast_class(widget_class, FastSelectMixin, f"Fast{widget_class.__name__}")
+class DateInput(InputMixin, forms.DateInput):
+    pass
 
 
-def use_fast_selects(form):
-    for field in form.fields.values():
-        use_fast_select(field.widget)
+class HiddenInput(InputMixin, forms.HiddenInput):
+    pass
 
 
-def _attrs_html(attrs) -> str:
-    # Django's django/forms/widgets/attrs.html: True gives a bare name, False leaves it out.
-    return "".join(
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-        for name, value in attrs.items() if value is not False)
+class CheckboxInput(InputMixin, forms.CheckboxInput):
+    pass
 
 
-class FastInputMixin:
-    """<input> and <textarea> written in Python, with exactly the markup of Django's input.html
-    and textarea.html (~60 µs a field through the template engine; the entry form has ~130)."""
-
-    INPUT_TEMPLATES = {f"django/forms/widgets/{kind}.html" for kind in
-                       ("text", "number", "email", "url", "date", "datetime", "time", "checkbox", "password", "hidden")}
-
-    def _render(self, template_name, context, renderer=None):
-        widget = context["widget"]
-        if template_name == "django/forms/widgets/textarea.html":
-            return format_html("<textarea name=\"{}\"{}>\n{}</textarea>", widget["name"],
-                               mark_safe(_attrs_html(widget["attrs"])), widget["value"] or "")
-        if template_name in self.INPUT_TEMPLATES:
-            value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-            return format_html("<input type=\"{}\" name=\"{}\"{}{}>", widget["type"], widget["name"], value,
-                               mark_safe(_attrs_html(widget["attrs"])))
-        return super()._render(template_name, context, renderer)
+class Textarea(forms.Textarea):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], attrs_html(widget["attrs"]),
+                           widget["value"] or "")
 
 
-FastCheckboxInput = _fast_class(forms.CheckboxInput, FastInputMixin, "CheckboxInput")
+class Select(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], attrs_html(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            parts.extend(format_html('\n  <option value="{}"{}>{}</option>', option["value"],
+                                     attrs_html(option["attrs"]), option["label"]) for option in options)
+            if group_name:
+                parts.append(mark_safe("\n  </optgroup>"))
+        parts.append(mark_safe("\n</select>"))
+        return mark_safe("".join(parts))
 
 
-def use_fast_widgets(form):
-    """Selects, inputs and textareas of `form` rendered in Python (same markup as Django's)."""
-    for field in form.fields.values():
-        widget = field.widget
-        widget_class = type(widget)
-        if isinstance(widget, (forms.widgets.Input, forms.Textarea)) and not isinstance(widget, (forms.FileInput,
-                                                                                         FastInputMixin)):
-            widget.__class__ = _fast_class(widget_class, FastInputMixin, widget_class.__name__)
-        else:
-            use_fast_select(widget)
+# Django's default widget class → the one written in Python (the formfield_callback of our forms).
+PYTHON_WIDGETS = {forms.TextInput: TextInput, forms.NumberInput: NumberInput, forms.EmailInput: EmailInput,
+                  forms.URLInput: URLInput, forms.DateInput: DateInput, forms.HiddenInput: HiddenInput,
+                  forms.CheckboxInput: CheckboxInput, forms.Textarea: Textarea, forms.Select: Select}
 
 
-class OnceModelChoiceIterator(forms.models.ModelChoiceIterator):
-    """Queries the choices once per form: rendering iterates them up to three times (the
-    options, the `required` attribute check, len())."""
-
-    def _load(self):
-        if not hasattr(self, "_choices"):
-            self._choices = list(super().__iter__())
-        return self._choices
-
-    def __iter__(self):
-        return iter(self._load())
-
-    def __len__(self):
-        return len(self._load())
-
-    def __bool__(self):
-        return bool(self._load())
+def python_rendered(widget):
+    """The same widget (attributes, choices, format, type, required-ness) as its twin written in
+    Python, or the widget itself when it has none (radio buttons, files)."""
+    twin_class = PYTHON_WIDGETS.get(type(widget))
+    if twin_class is None:
+        return widget
+    twin = twin_class(attrs=widget.attrs)
+    for attribute in ("choices", "format", "check_test", "input_type", "is_required", "is_localized",
+                      "allow_multiple_selected"):
+        if hasattr(widget, attribute):
+            setattr(twin, attribute, getattr(widget, attribute))
+    return twin

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .. import schema
 from ..enums import AttachmentKind, Maturity, RecommenderType
 from ..models import Category, Entry
-from ..schema import BILINGUAL_LABELS
 
 
 @dataclass(frozen=True)
@@ -22,54 +22,49 @@ def _blank(value) -> bool:
     return value is None or not str(value).strip()  # str() also covers django-countries' Country
 
 
-BOTH_LANGUAGES = [("category", "title"), ("technology", "summary"), ("technology", "innovations")]
-ONE_LANGUAGE = [("organisation", "org_name"), ("organisation", "org_address"),
-                ("technology", "indicators_text"), ("technology", "prospects")]
-REQUIRED = [
-    ("category", "category"), ("category", "technical_field"),
-    ("organisation", "org_country"), ("organisation", "org_type"),
-    ("contact", "contact_name"), ("contact", "contact_position"), ("contact", "contact_email"),
-    ("contact", "contact_mobile"), ("contact", "contact_language"),
-    ("technology", "maturity"), ("recommendation", "recommended_by"),
-    ("declarations", "signatory_name"), ("declarations", "signatory_position"),
-]
+def _verbose(name: str) -> str:
+    return str(Entry._meta.get_field(name).verbose_name)
 
 
-def _label(field: str) -> str:
-    return str(Entry._meta.get_field(field).verbose_name)
+def _applies(field: schema.Field, entry: Entry) -> bool:
+    if field.when == schema.INNOVATIVE:
+        return bool(entry.category_id) and entry.category.code == Category.INNOVATIVE
+    if field.when == schema.RECOMMENDED:
+        return bool(entry.recommended_by) and entry.recommended_by != RecommenderType.SELF
+    return True
 
 
-def missing_items(entry: Entry) -> list[Missing]:
-    """Everything that must still be given before the entry can be submitted, in form order.
-    Messages name the field and, for bilingual fields, the language."""
-    items: list[Missing] = []
-    for section, field in BOTH_LANGUAGES:
-        for lang in ("zh_hans", "en"):
-            if _blank(getattr(entry, f"{field}_{lang}")):
-                # The form's own label ("Summary (English)"), so the message matches the field.
-                label = BILINGUAL_LABELS[field][0 if lang == "zh_hans" else 1]
-                items.append(Missing(section, f"{field}_{lang}", str(_("%(field)s is required.") % {"field": label})))
-    for section, field in REQUIRED:
-        if _blank(getattr(entry, field if not field.endswith(("category", "technical_field")) else f"{field}_id")):
-            items.append(Missing(section, field, str(_("%(field)s is required.") % {"field": capfirst(_label(field))})))
-    for section, field in ONE_LANGUAGE:
-        if _blank(getattr(entry, f"{field}_zh_hans")) and _blank(getattr(entry, f"{field}_en")):
-            items.append(Missing(section, f"{field}_zh_hans", str(
-                _("%(field)s is required in at least one language.") % {"field": capfirst(_label(field))})))
-    if entry.category_id and entry.category.code == Category.INNOVATIVE:
-        if _blank(entry.application_zh_hans) and _blank(entry.application_en):
-            items.append(Missing("technology", "application_zh_hans", str(
-                _("Application and industrialisation status is required for innovative technologies."))))
-    if entry.recommended_by and entry.recommended_by != RecommenderType.SELF:
-        for field in ("recommender_name", "recommender_email"):
-            if _blank(getattr(entry, field)):
-                items.append(Missing("recommendation", field, str(
-                    _("%(field)s is required unless the entry is self-nominated.") % {
-                        "field": capfirst(_label(field))})))
-        if _blank(entry.statement_zh_hans) and _blank(entry.statement_en):
-            items.append(Missing("recommendation", "statement_zh_hans", str(
-                _("The recommendation statement is required unless the entry is self-nominated."))))
+def _missing_field(section: str, field: schema.Field, entry: Entry) -> list[Missing]:
+    name = field.name
+    if field.required == schema.BOTH:
+        return [Missing(section, column, str(_("%(field)s is required.") % {"field": schema.label(column)}))
+                for column in schema.names(field) if _blank(getattr(entry, column))]
+    if field.required == schema.ONE:
+        columns = schema.names(field)
+        if not all(_blank(getattr(entry, column)) for column in columns):
+            return []
+        if field.when == schema.INNOVATIVE:
+            message = _("%(field)s is required for innovative technologies.")
+        elif field.when == schema.RECOMMENDED:
+            message = _("%(field)s is required unless the entry is self-nominated.")
+        else:
+            message = _("%(field)s is required in at least one language.")
+        return [Missing(section, columns[0], str(message % {"field": capfirst(_verbose(name))}))]
+    model_field = Entry._meta.get_field(name)
+    if model_field.get_internal_type() == "BooleanField":
+        if getattr(entry, name):
+            return []
+        return [Missing(section, name, str(_("Please confirm: %(declaration)s") % {"declaration": _verbose(name)}))]
+    if not _blank(getattr(entry, model_field.attname)):
+        return []
+    message = (_("%(field)s is required unless the entry is self-nominated.") if field.when == schema.RECOMMENDED
+               else _("%(field)s is required."))
+    return [Missing(section, name, str(message % {"field": capfirst(_verbose(name))}))]
+
+
+def _missing_files(entry: Entry) -> list[Missing]:
     kinds = {a.kind for a in entry.attachments.all()}
+    items = []
     if AttachmentKind.REPORT not in kinds:
         items.append(Missing("attachments", AttachmentKind.REPORT, str(_("The technical report (PDF) is missing."))))
     if AttachmentKind.IMAGE not in kinds:
@@ -77,10 +72,20 @@ def missing_items(entry: Entry) -> list[Missing]:
     if entry.recommended_by and entry.recommended_by != RecommenderType.SELF and AttachmentKind.LETTER not in kinds:
         items.append(Missing("attachments", AttachmentKind.LETTER, str(
             _("The signed recommendation letter is missing (required unless self-nominated)."))))
-    for field in Entry.DECLARATION_FIELDS:
-        if not getattr(entry, field):
-            items.append(Missing("declarations", field, str(
-                _("Please confirm: %(declaration)s") % {"declaration": _label(field)})))
+    return items
+
+
+def missing_items(entry: Entry) -> list[Missing]:
+    """Everything that must still be given before the entry can be submitted, in form order, as
+    schema.SECTIONS declares it. Messages name the field and, for bilingual fields, the language."""
+    items: list[Missing] = []
+    for section in schema.SECTIONS:
+        if section.key == "attachments":
+            items += _missing_files(entry)
+            continue
+        for field in schema.fields(section.key):
+            if field.required and _applies(field, entry):
+                items += _missing_field(section.key, field, entry)
     return items
 
 

@@ -1,6 +1,9 @@
 from django import template
+from django.utils.html import format_html, format_html_join
+from django_countries import countries
 
-from ..forms.entry import ROW_FORMSETS, ROW_LABELS
+from .. import schema
+from ..forms.fields import CountryInput
 
 register = template.Library()
 
@@ -27,11 +30,21 @@ def html_lang(code):
     return "zh-Hans" if code in ("zh-hans", "zh_hans") else code
 
 
+@register.simple_tag
+def country_datalist():
+    """The <datalist> of every country and region's name in the active language (its id is the
+    `list` of forms.fields.CountryInput), written in Python: 250 options."""
+    options = format_html_join("", '<option value="{}"></option>', ((name,) for _code, name in countries))
+    return format_html('<datalist id="{}">{}</datalist>', CountryInput.LIST_ID, options)
+
+
 @register.inclusion_tag("submissions/_rows.html")
 def row_table(rows, kind, heading):
     """A read-only table of an entry's structured rows, columns as in the form."""
-    model, fields, _max, _heading = ROW_FORMSETS[kind]
-    headers = [ROW_LABELS.get(f) or model._meta.get_field(f).verbose_name for f in fields]
+    table_schema = schema.rows(kind)
+    model = schema.row_model(table_schema)
+    fields = table_schema.fields
+    headers = [schema.ROW_LABELS.get(f) or model._meta.get_field(f).verbose_name for f in fields]
     table = []
     for row in rows:
         cells = []

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .. import schema
 from ..forms.review import BallotForm, ConflictForm, ScoreForm
 from ..models import Category, Entry, Round
 from ..selectors import entries as queries
@@ -34,14 +35,10 @@ def expert_required(view):
     return wrapper
 
 
-# Bilingual fields shown side by side (Chinese | English), in the order of the form.
-BILINGUAL_FIELDS = ["title", "keywords", "org_name", "org_address", "summary", "innovations", "indicators_text",
-                    "application", "prospects", "evaluation", "statement"]
-
-
 def _side_by_side(entry):
-    return [(capfirst(Entry._meta.get_field(name).verbose_name), getattr(entry, f"{name}_zh_hans"),
-             getattr(entry, f"{name}_en")) for name in BILINGUAL_FIELDS]
+    """Every bilingual field of the form (schema order) as (label, Chinese, English)."""
+    return [(capfirst(Entry._meta.get_field(field.name).verbose_name), getattr(entry, f"{field.name}_zh_hans"),
+             getattr(entry, f"{field.name}_en")) for field in schema.fields() if schema.is_bilingual(field.name)]
 
 
 def _assignment(request, entry_id):

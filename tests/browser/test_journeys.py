@@ -143,7 +143,7 @@ def test_nominator_signs_up_submits_edits_and_withdraws(live_server, page, seede
     }
     for name, value in texts.items():
         page.fill(f"[name='{name}']", value)
-    page.select_option("select[name=org_country]", "CN")
+    page.fill("input[name=org_country]", "中国")  # typed, or picked from the <datalist> of names
     page.select_option("select[name=org_type]", "enterprise")
     page.select_option("select[name=contact_language]", "zh-hans")
     page.select_option("select[name=maturity]", "engineering_prototype")
