@@ -4,7 +4,7 @@ from django.utils import translation
 
 from submissions.services import demo
 
-from .factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,8 @@ from submissions.models import (
     StatusChange,
 )
 
-from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
-from .test_entries import full_form
+from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
+from tests.views.test_nominator import full_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

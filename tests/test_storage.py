@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 
 from submissions.models import Attachment
 
-from .factories import EntryFactory, pdf_upload, png_upload
+from tests.factories import EntryFactory, pdf_upload, png_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 
 from submissions.models import User
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 SIGNUP = {"email": "Zhang.San@Example.com", "full_name": "张三", "organisation": "示例大学", "language": "en",
           "password1": "Solid-State-2023!", "password2": "Solid-State-2023!"}

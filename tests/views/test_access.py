@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from submissions.models import Attachment, Edition, Entry, User
 from submissions.roles import EXPERT
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 ROLES = ["anonymous", "owner", "other_nominator", "expert_assigned", "expert_unassigned", "organiser", "superuser"]
 LOGGED_IN = ROLES[1:]

@@ -15,7 +15,7 @@ from submissions.services import attachments as attachment_services
 from submissions.services import demo
 from submissions.services import entries as services
 
-from .factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory
 
 CHANGELIST = "/admin/submissions/entry/"
 

@@ -38,7 +38,7 @@ from submissions.services import entries as services
 from submissions.services import review as review_services
 from submissions.services import selection as selection_services
 
-from .factories import EntryFactory, UserFactory, png_upload
+from tests.factories import EntryFactory, UserFactory, png_upload
 
 EN = {"accept-language": "en"}
 

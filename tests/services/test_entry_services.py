@@ -11,7 +11,7 @@ from submissions.models import Entry, EntryStatus, OutgoingMail, StatusChange
 from submissions.services import entries as services
 from submissions.services import mail as emails
 
-from .factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory
 
 
 def test_change_status_follows_the_workflow_and_logs_who_when_why(complete_entry, nominator, organiser,

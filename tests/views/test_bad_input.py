@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from submissions.models import Attachment, Edition, Entry, EntryStatus, User
 
-from .factories import UserFactory, pdf_upload
-from .test_entries import full_form
+from tests.factories import UserFactory, pdf_upload
+from tests.views.test_nominator import full_form
 
 LONG = "长" * 5000
 NUL = "a\x00b"
@@ -60,7 +60,7 @@ def test_html_in_text_fields_is_stored_as_text_and_shown_escaped(logged_in, fiel
 
 
 def test_html_is_escaped_in_the_admin_too(client, edition, nominator, admin_user):
-    from .factories import EntryFactory
+    from tests.factories import EntryFactory
 
     entry = EntryFactory(edition=edition, nominator=nominator, title_en=SCRIPT, org_name_zh_hans=SCRIPT)
     client.force_login(admin_user)
@@ -105,7 +105,7 @@ def test_tampered_ids_give_404(logged_in, url):
     ("bomb.gif", b"GIF89a" + b"\x00" * 100, "image"),
 ])
 def test_odd_uploads_are_answered_without_a_server_error(logged_in, nominator, name, content, kind, settings):
-    from .factories import EntryFactory
+    from tests.factories import EntryFactory
 
     entry = EntryFactory(edition=Edition.objects.get(), nominator=nominator)
     upload = SimpleUploadedFile(name, content) if content is not None else pdf_upload(name)

@@ -7,7 +7,7 @@ from PIL import Image
 
 from submissions.models import Attachment
 
-from .factories import EntryFactory, pdf_upload, png_upload
+from tests.factories import EntryFactory, pdf_upload, png_upload
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 from submissions.forms.entry import ROW_FORMSETS
 from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange, TechnicalField
 
-from .factories import EntryFactory, pdf_upload, png_upload
+from tests.factories import EntryFactory, pdf_upload, png_upload
 
 
 def management(rows=None):
