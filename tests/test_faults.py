@@ -24,7 +24,7 @@ from submissions.models import (
 )
 
 from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
-from tests.views.test_nominator import full_form
+from tests.helpers import full_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,9 +19,8 @@ from submissions.forms.widgets import FastCheckboxInput, FastInputMixin, FastSel
 from submissions.models import CoApplicant, Entry, TechnicalField
 from submissions.selectors import entries as queries
 from submissions.services import attachments as attachment_services
-
 from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
-from tests.views.test_nominator import full_form
+from tests.helpers import full_form, make_expert
 
 EN = {"accept-language": "en"}
 
@@ -276,7 +275,6 @@ def test_form_token_is_fresh_for_each_new_form(client, edition, nominator):
 def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client, edition):
     from submissions.roles import EXPERT
 
-    from tests.services.test_review import make_expert
 
     expert = make_expert("menu-expert@example.com")
     client.force_login(expert)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from submissions.models import Attachment, Edition, Entry, EntryStatus, User
 
 from tests.factories import UserFactory, pdf_upload
-from tests.views.test_nominator import full_form
+from tests.helpers import full_form
 
 LONG = "长" * 5000
 NUL = "a\x00b"
