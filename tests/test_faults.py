@@ -22,7 +22,7 @@ from submissions.models import (
     ReferenceCounter,
     StatusChange,
 )
-
+from submissions.services import demo
 from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
 from tests.helpers import full_form
 
@@ -59,8 +59,6 @@ class DropConnection:
 
 @pytest.fixture
 def open_edition():
-    from submissions.services import demo
-
     demo.build_reference_content()
     return demo.build_edition()
 

@@ -9,14 +9,20 @@ import uuid
 
 import pytest
 from django import forms
+from django.contrib.admin.sites import site
+from django.contrib.admin.templatetags import admin_list as django_admin_list
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.urls import resolve
+from django.utils import timezone, translation
+from django_countries.fields import CountryField
 
+from submissions import admin_list
 from submissions.exports.entries import EntryResource, iter_rows
 from submissions.forms.widgets import FastCheckboxInput, FastInputMixin, FastSelectMixin, _fast_class
 from submissions.models import CoApplicant, Entry, TechnicalField
+from submissions.roles import EXPERT
 from submissions.selectors import entries as queries
 from submissions.services import attachments as attachment_services
 from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
@@ -192,8 +198,6 @@ def test_fast_inputs_render_exactly_as_django(widget, value):
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
 @pytest.mark.parametrize("value", ["", "CN", "DE", "XX"])
 def test_fast_country_select_renders_as_the_option_templates_did(lang, value):
-    from django_countries.fields import CountryField
-
     with translation.override(lang):
         field = CountryField(blank=True).formfield()
         plain = forms.Select(choices=field.choices)
@@ -273,8 +277,6 @@ def test_form_token_is_fresh_for_each_new_form(client, edition, nominator):
 
 
 def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client, edition):
-    from submissions.roles import EXPERT
-
 
     expert = make_expert("menu-expert@example.com")
     client.force_login(expert)
@@ -293,13 +295,6 @@ def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client,
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
 @pytest.mark.parametrize("query", ["", "?status__exact=submitted&o=2.-9"])
 def test_admin_rows_are_written_exactly_as_django_writes_them(rf, edition, organiser, lang, query):
-    from django.contrib.admin.sites import site
-    from django.contrib.admin.templatetags import admin_list as django_admin_list
-    from django.urls import resolve
-    from django.utils import timezone
-
-    from submissions import admin_list
-
     plain = EntryFactory(edition=edition, nominator=UserFactory(), title_en='<b>"Tom & Jerry"</b>', status="submitted",
                          reference="WNEVC2026-FR-0001", submitted_at=timezone.now())
     attachment_services.add_attachment(entry=plain, kind="image", upload=png_upload())
