@@ -162,10 +162,12 @@ class CriterionFactory(factory.django.DjangoModelFactory):
 
 class RoundFactory(factory.django.DjangoModelFactory):
     """A scoring round open now; `RoundFactory(vote=True)` for the committee vote,
-    `closed=True` for a round that ended yesterday."""
+    `closed=True` for a round that ended yesterday. An edition has one round of each kind: an
+    existing one is returned as it is."""
 
     class Meta:
         model = Round
+        django_get_or_create = ["edition", "kind"]
 
     class Params:
         vote = factory.Trait(kind=Round.Kind.VOTE)
