@@ -49,6 +49,8 @@ import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = "127.0.0.1"
@@ -195,8 +197,6 @@ def make_pdf(title: str) -> bytes:
 
 
 def make_png(seed: int) -> bytes:
-    from PIL import Image
-
     rng = random.Random(seed)
     image = Image.new("RGB", (320, 200), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     for x in range(0, 320, 20):  # some structure, and random blocks so that no two images are alike

@@ -14,6 +14,7 @@ Prints one table per size and a summary against the targets, and writes bench/re
 
 import argparse
 import http.client
+import io
 import json
 import os
 import re
@@ -27,6 +28,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import psycopg2
+from PIL import Image
 from pretalx_target import VERSION as PRETALX_VERSION
 from pretalx_target import Pretalx, PretalxUnavailable
 
@@ -72,8 +75,6 @@ def django(env, code) -> dict:
 
 
 def recreate_database(url):
-    import psycopg2
-
     parts = urllib.parse.urlparse(url)
     name = parts.path.lstrip("/")
     admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
@@ -140,7 +141,8 @@ submitted = Entry.objects.filter(nominator=nominator).exclude(status="draft").fi
 # 100 entries with real files for the dossier measurement (idempotent).
 with_files = list(Entry.objects.filter(attachments__isnull=False).values_list("pk", flat=True).distinct())
 for entry in Entry.objects.exclude(pk__in=with_files).exclude(status="draft")[: max(0, 100 - len(with_files))]:
-    attachment_services.add_attachment(entry=entry, kind="report", upload=SimpleUploadedFile("report.pdf", demo.demo_pdf() + b"%" * 200_000))
+    large_pdf = SimpleUploadedFile("report.pdf", demo.demo_pdf() + b"%" * 200_000)
+    attachment_services.add_attachment(entry=entry, kind="report", upload=large_pdf)
     attachment_services.add_attachment(entry=entry, kind="image", upload=SimpleUploadedFile("image.png", demo.demo_png()))
 sessions = {role: session(email) for role, email in
             [("nominator", "nominator@example.com"), ("expert", "expert1@example.com"), ("organiser", "organiser@example.com")]}
@@ -298,10 +300,6 @@ def worker_peaks(server) -> dict:
 
 
 def png_bytes():
-    import io
-
-    from PIL import Image
-
     out = io.BytesIO()
     Image.new("RGB", (1600, 1000), (11, 94, 142)).save(out, "PNG")
     return out.getvalue()

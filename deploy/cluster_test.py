@@ -10,8 +10,8 @@ adds `X-Upstream: <instance>` to every response, so each check knows which insta
 
 Checks, printed as PASS/FAIL: sessions, login lockout, rate limits, files and page-cache
 invalidation across instances; POSTs sent again after a lost answer; losing one instance under
-load; throughput with one and two instances. Writes deploy/cluster-results.json and exits 1 if any check fails. Everything it starts
-is stopped at the end, also on failure; the run is bounded by CLUSTER_DEADLINE (240 s)."""
+load; throughput with one and two instances. Writes deploy/cluster-results.json and exits 1 if any check
+fails. Everything it starts is stopped at the end, also on failure; the run is bounded by CLUSTER_DEADLINE (240 s)."""
 
 import argparse
 import html
@@ -34,6 +34,8 @@ import urllib.parse
 import uuid
 from html.parser import HTMLParser
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -512,7 +514,7 @@ def loopback_site(conf: str, ports, static: Path, media: Path) -> str:
 # --- The database -----------------------------------------------------------------------------
 
 def pg_connect(url, dbname=None):
-    import psycopg2
+    import psycopg2  # noqa: PLC0415 -- imported on first use: the preflight check reports a missing package as a problem
 
     parts = urllib.parse.urlparse(url)
     return psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
@@ -547,8 +549,6 @@ def pdf_bytes(size):
 
 
 def png_bytes():
-    from PIL import Image
-
     image = Image.frombytes("RGB", (320, 200), os.urandom(320 * 200 * 3))
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -1117,7 +1117,7 @@ def preflight(args):
             if probe.connect_ex((HOST, port)) == 0:
                 problems.append(f"port {port} is already in use")
     try:
-        import redis
+        import redis  # noqa: PLC0415 -- imported here so that a missing package is reported with the other preflight problems
 
         redis.Redis.from_url(args.redis_url, socket_timeout=3).ping()
     except Exception as error:  # noqa: BLE001
@@ -1155,7 +1155,7 @@ def main():
     timer.daemon = True
     timer.start()
     try:
-        import redis
+        import redis  # noqa: PLC0415 -- as in preflight(): a missing package is reported, not a traceback
 
         redis.Redis.from_url(args.redis_url).flushdb()
         recreate_database(args.database_url)

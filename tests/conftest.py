@@ -2,9 +2,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
+from submissions.models import Round
+from submissions.roles import ORGANISER, setup_roles
 from submissions.services import demo
-
-from .factories import EntryFactory, UserFactory
+from submissions.services import demo_review as review_demo
+from tests.factories import EntryFactory, UserFactory
+from tests.helpers import make_expert, score, set_round, shortlisted_entry
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +44,6 @@ def nominator_client(client, nominator):
 
 @pytest.fixture
 def organiser(db):
-    from submissions.roles import ORGANISER, setup_roles
-
     organiser_group, _expert = setup_roles()
     user = UserFactory(email="organiser@example.org", is_staff=True)
     user.groups.add(organiser_group)
@@ -53,3 +54,40 @@ def organiser(db):
 @pytest.fixture
 def complete_entry(edition, nominator):
     return EntryFactory(edition=edition, nominator=nominator, with_materials=True)
+
+
+# --- The expert review ------------------------------------------------------------------------------------
+@pytest.fixture
+def rounds(edition):
+    """The demo criteria (4 per category, weight 25) and rounds: scoring open now, vote later."""
+    review_demo.build_criteria(edition)
+    review_demo.build_rounds(edition)
+    return {r.kind: r for r in Round.objects.filter(edition=edition)}
+
+
+@pytest.fixture
+def expert1(db):
+    return make_expert("expert.one@example.org")
+
+
+@pytest.fixture
+def expert2(db):
+    return make_expert("expert.two@example.org", language="zh-hans")
+
+
+@pytest.fixture
+def final(edition, organiser, rounds):
+    """Cutting-edge quota 2; three shortlisted entries with preliminary means 8, 6 and 6; vote open."""
+    edition.cutting_edge_quota = 2
+    edition.save()
+    experts = [make_expert(f"v{i}@example.org") for i in range(3)]
+    english = UserFactory(email="english.nominator@example.com", language="en")
+    chinese = UserFactory(email="chinese.nominator@example.com", language="zh-hans")
+    entries = [shortlisted_entry(edition, organiser, english, title_en="Alpha", title_zh_hans="甲技术"),
+               shortlisted_entry(edition, organiser, chinese, title_en="Beta", title_zh_hans="乙技术"),
+               shortlisted_entry(edition, organiser, title_en="Gamma", title_zh_hans="丙技术")]
+    for entry, value in zip(entries, [8, 6, 6], strict=True):
+        score(experts[0], entry, [value] * 4)
+    set_round(rounds[Round.Kind.SCORING], open_now=False)
+    vote = set_round(rounds[Round.Kind.VOTE], open_now=True)
+    return {"experts": experts, "entries": entries, "vote": vote, "category": entries[0].category}

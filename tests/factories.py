@@ -1,8 +1,30 @@
+"""factory-boy factories for every model the tests build rows of. Rows that need a related row
+the caller did not give get one (an edition and its reference content come from the `edition`
+fixture, which builds the demo edition; factories without it create their own)."""
+
+from datetime import timedelta
+
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from submissions.models import Category, Entry, TechnicalField, User
+from submissions.models import (
+    Assignment,
+    Ballot,
+    Category,
+    Conflict,
+    Criterion,
+    Edition,
+    Entry,
+    OutgoingMail,
+    Review,
+    Round,
+    Score,
+    TechnicalField,
+    User,
+    Vote,
+)
+from submissions.roles import setup_roles
 from submissions.services import attachments as attachment_services
 from submissions.services import demo
 
@@ -23,6 +45,52 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.set_password(extracted or "secret-Passw0rd!")
         if create:
             self.save(update_fields=["password"])
+
+
+class ExpertFactory(UserFactory):
+    """A user in the expert group (the groups are created when missing)."""
+
+    language = "en"
+
+    @factory.post_generation
+    def expert_group(self, create, extracted, **kwargs):
+        if create:
+            _organiser, expert = setup_roles()
+            self.groups.add(expert)
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    """An edition whose collection is open now (30 days either side)."""
+
+    class Meta:
+        model = Edition
+        django_get_or_create = ["year"]
+
+    year = factory.Sequence(lambda n: 2040 + n)
+    title_zh_hans = factory.LazyAttribute(lambda o: f"{o.year}年度评选")
+    title_en = factory.LazyAttribute(lambda o: f"Selection {o.year}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["code"]
+
+    code = Category.CUTTING_EDGE
+    reference_code = factory.LazyAttribute(lambda o: "CE" if o.code == Category.CUTTING_EDGE else "IN")
+    name_zh_hans = factory.LazyAttribute(lambda o: "前沿技术" if o.code == Category.CUTTING_EDGE else "创新技术")
+    name_en = factory.LazyAttribute(lambda o: "Cutting-edge" if o.code == Category.CUTTING_EDGE else "Innovative")
+
+
+class TechnicalFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TechnicalField
+
+    name_zh_hans = factory.Sequence(lambda n: f"技术领域{n}")
+    name_en = factory.Sequence(lambda n: f"Technical field {n}")
+    order = factory.Sequence(lambda n: n)
 
 
 def pdf_upload(name="report.pdf", title="Report"):
@@ -78,3 +146,107 @@ class EntryFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             attachment_services.add_attachment(entry=self, kind="report", upload=pdf_upload())
             attachment_services.add_attachment(entry=self, kind="image", upload=png_upload())
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    edition = factory.SubFactory(EditionFactory)
+    category = factory.SubFactory(CategoryFactory)
+    name_zh_hans = factory.Sequence(lambda n: f"标准{n}")
+    name_en = factory.Sequence(lambda n: f"Criterion {n}")
+    weight = 25
+    order = factory.Sequence(lambda n: n)
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """A scoring round open now; `RoundFactory(vote=True)` for the committee vote,
+    `closed=True` for a round that ended yesterday. An edition has one round of each kind: an
+    existing one is returned as it is."""
+
+    class Meta:
+        model = Round
+        django_get_or_create = ["edition", "kind"]
+
+    class Params:
+        vote = factory.Trait(kind=Round.Kind.VOTE)
+        closed = factory.Trait(opens_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=3)),
+                               closes_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)))
+
+    edition = factory.SubFactory(EditionFactory)
+    kind = Round.Kind.SCORING
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """Give `entry` (an entry needs an edition); the expert is a new one unless given."""
+
+    class Meta:
+        model = Assignment
+
+    expert = factory.SubFactory(ExpertFactory)
+    entry = None
+
+
+class ConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conflict
+
+    expert = factory.SubFactory(ExpertFactory)
+    entry = None
+    reason = "Former employer"
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    comment = "Solid work."
+    abstained = False
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    """A score of the review's entry on a criterion of the entry's edition and category."""
+
+    class Meta:
+        model = Score
+
+    review = factory.SubFactory(ReviewFactory)
+    criterion = factory.SubFactory(CriterionFactory,
+                                   edition=factory.SelfAttribute("..review.assignment.entry.edition"),
+                                   category=factory.SelfAttribute("..review.assignment.entry.category"))
+    value = 5
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ballot
+
+    round = factory.SubFactory(RoundFactory, vote=True)
+    expert = factory.SubFactory(ExpertFactory)
+    category = factory.SubFactory(CategoryFactory)
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    """One approval; give `entry`. The round is a new vote round of the entry's edition unless given."""
+
+    class Meta:
+        model = Vote
+
+    entry = None
+    round = factory.SubFactory(RoundFactory, vote=True, edition=factory.SelfAttribute("..entry.edition"))
+    expert = factory.SubFactory(ExpertFactory)
+
+
+class OutgoingMailFactory(factory.django.DjangoModelFactory):
+    """A queued message, not sent yet."""
+
+    class Meta:
+        model = OutgoingMail
+
+    to = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    subject = "Entry received"
+    body = "…"

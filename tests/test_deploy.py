@@ -1,9 +1,14 @@
 """Production configuration: the documented variables give a clean `check --deploy`."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "p" * 20 + "-production-key-with-enough-variety-0123456789",
@@ -46,9 +51,6 @@ def test_pages_carry_a_strict_content_security_policy(client, db):
 
 
 def test_our_templates_have_no_inline_script_or_style():
-    import re
-    from pathlib import Path
-
     offenders = []
     for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
@@ -58,15 +60,10 @@ def test_our_templates_have_no_inline_script_or_style():
 
 
 def test_with_redis_url_app_servers_share_cache_and_sessions():
-    import socket
-
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
-        import pytest
-
         pytest.skip("no Redis on 127.0.0.1:6379")
-    import uuid
 
     key, env = f"shared-{uuid.uuid4().hex}", {"REDIS_URL": "redis://127.0.0.1:6379/15"}
     code = ("from django.core.cache import cache; from django.conf import settings; "

@@ -22,9 +22,9 @@ from submissions.models import (
     ReferenceCounter,
     StatusChange,
 )
-
-from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
-from .test_entries import full_form
+from submissions.services import demo
+from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
+from tests.helpers import full_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,8 +59,6 @@ class DropConnection:
 
 @pytest.fixture
 def open_edition():
-    from submissions.services import demo
-
     demo.build_reference_content()
     return demo.build_edition()
 

@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from submissions.models import Category, Page
+
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -151,7 +153,6 @@ def test_public_pages_load_nothing_from_another_host(client, edition, lang, page
 def test_admin_reference_pages_open_for_a_superuser_in_both_languages(client, edition, admin_user, lang):
     client.force_login(admin_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
-    from submissions.models import Category, Page
 
     urls = ["/admin/", "/admin/submissions/edition/", "/admin/submissions/edition/add/",
             f"/admin/submissions/edition/{edition.pk}/change/", "/admin/submissions/category/",

@@ -7,20 +7,24 @@ import re
 import uuid
 
 import pytest
+from django.contrib.admin.sites import site
+from django.contrib.admin.templatetags import admin_list as django_admin_list
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.urls import resolve
+from django.utils import timezone, translation
 
+from submissions import admin_list
 from submissions.exports.entries import EntryResource, iter_rows
 from submissions.forms.entry import EntryForm
 from submissions.models import CoApplicant, Entry, TechnicalField
+from submissions.roles import EXPERT
 from submissions.selectors import entries as queries
 from submissions.services import attachments as attachment_services
-
-from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
-from .test_entries import full_form
+from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
+from tests.helpers import full_form, make_expert
 
 EN = {"accept-language": "en"}
 
@@ -285,9 +289,6 @@ def test_form_token_is_fresh_for_each_new_form(client, edition, nominator):
 
 
 def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client, edition):
-    from submissions.roles import EXPERT
-
-    from .test_review import make_expert
 
     expert = make_expert("menu-expert@example.com")
     client.force_login(expert)
@@ -306,13 +307,6 @@ def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client,
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
 @pytest.mark.parametrize("query", ["", "?status__exact=submitted&o=2.-9"])
 def test_admin_rows_are_written_exactly_as_django_writes_them(rf, edition, organiser, lang, query):
-    from django.contrib.admin.sites import site
-    from django.contrib.admin.templatetags import admin_list as django_admin_list
-    from django.urls import resolve
-    from django.utils import timezone
-
-    from submissions import admin_list
-
     plain = EntryFactory(edition=edition, nominator=UserFactory(), title_en='<b>"Tom & Jerry"</b>', status="submitted",
                          reference="WNEVC2026-FR-0001", submitted_at=timezone.now())
     attachment_services.add_attachment(entry=plain, kind="image", upload=png_upload())

@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 from django.conf import settings as django_settings
 
 from submissions.models import Attachment
-
-from .factories import EntryFactory, pdf_upload, png_upload
+from tests.factories import EntryFactory, pdf_upload, png_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,8 +62,6 @@ def s3_endpoint():
 
 @pytest.fixture
 def s3(settings, s3_endpoint):
-    import boto3
-
     credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
     client = boto3.client("s3", endpoint_url=s3_endpoint, **credentials)
     client.create_bucket(Bucket="wnevc-test")
@@ -89,8 +87,9 @@ def test_uploads_go_to_object_storage_and_come_back_through_the_permission_check
     report, image = pdf_upload(), png_upload()
     sent = report.read()
     report.seek(0)
-    assert nominator_client.post(f"/en/nominations/{entry.pk}/attachments/", {"kind": "report", "file": report}).status_code == 302
-    assert nominator_client.post(f"/en/nominations/{entry.pk}/attachments/", {"kind": "image", "file": image}).status_code == 302
+    url = f"/en/nominations/{entry.pk}/attachments/"
+    assert nominator_client.post(url, {"kind": "report", "file": report}).status_code == 302
+    assert nominator_client.post(url, {"kind": "image", "file": image}).status_code == 302
     stored = Attachment.objects.get(kind="report")
     assert _keys(s3) == sorted([stored.file.name, *(a.thumbnail.name for a in Attachment.objects.filter(kind="image")),
                                 Attachment.objects.get(kind="image").file.name])

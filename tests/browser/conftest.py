@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import translation
 
+from submissions.services import demo
+
 # Playwright's sync API runs an asyncio event loop in the test thread; without this every test
 # errors at setup (database flush) with SynchronousOnlyOperation.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -65,7 +67,6 @@ def _browser_media_root(settings, tmp_path):
 def seeded():
     """The reference content every page needs: categories, fields, pages, the open edition and
     the demo accounts (password demo.DEMO_PASSWORD)."""
-    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()

@@ -6,49 +6,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from submissions import schema
-from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange, TechnicalField
-
-from .factories import EntryFactory, pdf_upload, png_upload
-
-
-def management(rows=None):
-    """Empty management forms for every row formset (plus the given rows)."""
-    data = {}
-    for prefix in (table.prefix for table in schema.row_tables()):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
-                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
-    for prefix, items in (rows or {}).items():
-        data[f"{prefix}-TOTAL_FORMS"] = str(len(items))
-        for index, item in enumerate(items):
-            data.update({f"{prefix}-{index}-{key}": value for key, value in item.items()})
-    return data
-
-
-def full_form(rows=True, **overrides):
-    data = {
-        "category": str(Category.objects.get(code=Category.INNOVATIVE).pk),
-        "technical_field": str(TechnicalField.objects.first().pk),
-        "title_zh_hans": "800V碳化硅电驱系统", "title_en": "800 V silicon-carbide e-drive",
-        "org_name_zh_hans": "示例电驱有限公司", "org_name_en": "Example E-Drive Ltd.", "org_country": "DE",
-        "org_type": "enterprise", "org_address_en": "1 Example Strasse, Berlin",
-        "contact_name": "Anna Schmidt", "contact_position": "CTO", "contact_email": "anna@example.de",
-        "contact_mobile": "+49 30 901820", "contact_language": "en",
-        "summary_zh_hans": "效率达到97%的电驱系统。", "summary_en": "An e-drive reaching 97% efficiency.",
-        "innovations_zh_hans": "1. 碳化硅；2. 油冷；3. 集成。", "innovations_en": "1. SiC; 2. oil cooling; 3. integration.",
-        "indicators_text_en": "Efficiency 97% vs 94%.", "maturity": "mass_production",
-        "application_en": "In 200,000 vehicles since 2022.", "prospects_zh_hans": "可推广至商用车。",
-        "recommended_by": "organisation", "recommender_name": "German Automotive Association",
-        "recommender_email": "office@example.de", "statement_en": "We recommend this technology.",
-        "decl_authentic": "on", "decl_no_ip_dispute": "on", "decl_no_classified": "on",
-        "consent_publication": "on", "consent_personal_data": "on",
-        "signatory_name": "Anna Schmidt", "signatory_position": "CTO",
-    }
-    # Rows are only sent as new rows once; later posts leave the saved rows alone.
-    data.update(management({"indicators": [{"name": "Efficiency", "unit": "%", "this_value": "97",
-                                            "best_value": "94"}]} if rows else None))
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+from submissions.models import Entry, EntryStatus, OutgoingMail, StatusChange
+from submissions.services.entries import change_status, submit_entry, withdraw_entry
+from tests.factories import EntryFactory, pdf_upload, png_upload
+from tests.helpers import full_form, management
 
 
 def upload_materials(client, lang, entry, letter=True):
@@ -241,8 +202,6 @@ def test_double_click_on_submit_submits_once(client, edition, nominator, django_
 
 def test_a_submitted_entry_must_stay_complete_when_edited(client, edition, nominator):
     entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
-    from submissions.services.entries import submit_entry
-
     submit_entry(entry=entry, by=nominator)
     client.force_login(nominator)
     form = full_form(title_en="")
@@ -263,8 +222,6 @@ def _close(edition):
 def test_after_the_closing_time_entries_are_read_only(client, edition, nominator):
     draft = EntryFactory(edition=edition, nominator=nominator)
     submitted = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
-    from submissions.services.entries import submit_entry
-
     submit_entry(entry=submitted, by=nominator)
     _close(edition)
     client.force_login(nominator)
@@ -297,8 +254,6 @@ def test_before_the_opening_the_form_says_when_it_opens(client, edition, nominat
 
 def test_a_returned_entry_can_be_corrected_after_the_closing_time(client, edition, nominator, organiser,
                                                                    django_capture_on_commit_callbacks):
-    from submissions.services.entries import change_status, submit_entry
-
     entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
     submit_entry(entry=entry, by=nominator)
     _close(edition)
@@ -343,8 +298,6 @@ def test_printable_view_has_every_section_both_languages_and_file_names(client, 
 
 
 def test_withdrawn_entry_can_be_reopened_while_open(client, complete_entry, nominator):
-    from submissions.services.entries import submit_entry, withdraw_entry
-
     submit_entry(entry=complete_entry, by=nominator)
     withdraw_entry(entry=complete_entry, by=nominator)
     client.force_login(nominator)

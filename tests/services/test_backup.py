@@ -44,44 +44,28 @@ from submissions.models import (
     User,
     Vote,
 )
-from submissions.roles import setup_roles
 from submissions.services import attachments as attachment_services
 from submissions.services import backup, demo
 from submissions.services import demo_review as review_demo
 from submissions.services import entries as services
 from submissions.services import review as review_services
 from submissions.services import selection as selection_services
-
-from .factories import EntryFactory, UserFactory, pdf_upload, png_upload
+from tests.factories import (
+    AssignmentFactory,
+    CategoryFactory,
+    EditionFactory,
+    EntryFactory,
+    TechnicalFieldFactory,
+    UserFactory,
+    pdf_upload,
+    png_upload,
+)
+from tests.helpers import make_expert, score, set_round
 
 LANGUAGES = ("zh-hans", "en")
 
 
 # --- Building an edition with every kind of row ------------------------------------------------------
-def make_expert(email, organisation, language):
-    _organiser, expert_group = setup_roles()
-    user = UserFactory(email=email, organisation=organisation, language=language, full_name=email.split("@")[0])
-    user.groups.add(expert_group)
-    return user
-
-
-def set_round(round_, *, open_now):
-    now = timezone.now()
-    if open_now:
-        round_.opens_at, round_.closes_at = now - timedelta(days=1), now + timedelta(days=1)
-    else:
-        round_.opens_at, round_.closes_at = now - timedelta(days=3), now - timedelta(days=1)
-    round_.save()
-    return round_
-
-
-def score(expert, entry, values, comment="Solid work.", abstained=False):
-    assignment, _ = Assignment.objects.get_or_create(expert=expert, entry=entry)
-    criteria = Criterion.objects.filter(edition=entry.edition, category=entry.category).order_by("order")
-    scores = dict(zip([c.pk for c in criteria], values, strict=False))  # an abstention gives no values
-    return review_services.record_review(assignment=assignment, scores=scores, comment=comment, abstained=abstained)
-
-
 def add_rows(entry, number):
     CoApplicant.objects.create(entry=entry, order=0, name_zh_hans=f"合作单位{number}", name_en=f"Partner {number} GmbH",
                                country="DE", role="Testing")
@@ -118,8 +102,9 @@ def build_full_edition(edition, organiser):
                              org_address_en="1 Example Road, Beijing", internal_notes="Checked by phone.", **extra)
         add_rows(entry, number)
         attachment_services.add_attachment(entry=entry, kind="test_report", upload=pdf_upload("测试报告.pdf", f"Test {number}"))
-        attachment_services.add_attachment(entry=entry, kind="image", upload=png_upload("photo.png", color=(200, 30 * number, 30)),
-                                caption_zh_hans="样机", caption_en="Prototype", may_publish=True)
+        attachment_services.add_attachment(entry=entry, kind="image",
+                                           upload=png_upload("photo.png", color=(200, 30 * number, 30)),
+                                           caption_zh_hans="样机", caption_en="Prototype", may_publish=True)
         entries.append(services.submit_entry(entry=entry, by=nominator))
     alpha, beta, gamma = entries
     attachment_services.add_attachment(entry=alpha, kind="report", upload=pdf_upload("report-v2.pdf", "Report v2"))
@@ -136,7 +121,7 @@ def build_full_edition(edition, organiser):
     score(experts[1], alpha, [9, 9, 8, 7], comment="很有前景。")
     score(experts[0], beta, [6, 6, 7, 5])
     score(experts[1], beta, [], comment="Outside my field.", abstained=True)
-    withdrawn = Assignment.objects.create(expert=experts[2], entry=alpha, assigned_by=organiser)
+    withdrawn = AssignmentFactory(expert=experts[2], entry=alpha, assigned_by=organiser)
     score(experts[2], alpha, [5, 5, 5, 5])
     withdrawn.delete()  # the review and scores go too; only the history remembers them
 
@@ -356,8 +341,8 @@ def path_to_edition(model) -> str:
 
 def test_archive_holds_manifest_data_files_and_checksums_of_one_edition_only(full_edition, settings, tmp_path):
     edition = full_edition["edition"]
-    other = Edition.objects.create(year=edition.year - 1, title_zh_hans="往届", title_en="Earlier edition",
-                                   opens_at=timezone.now() - timedelta(days=400), closes_at=timezone.now() - timedelta(days=300))
+    other = EditionFactory(year=edition.year - 1, title_zh_hans="往届", title_en="Earlier edition",
+                           opens_at=timezone.now() - timedelta(days=400), closes_at=timezone.now() - timedelta(days=300))
     other_entry = EntryFactory(edition=other, nominator=UserFactory(email="other.edition@example.com"), with_materials=True)
     path = tmp_path / "archive.zip"
 
@@ -551,11 +536,10 @@ def test_import_uses_existing_accounts_and_reference_content_and_rewrites_the_re
     backup.export_edition(edition.year, path)
     empty_database_and_media(settings)
     # The target was set up differently: other primary keys, other wording, an account already there.
-    Category.objects.create(code=Category.INNOVATIVE, reference_code="IN", name_zh_hans="创新", name_en="Innovative")
-    cutting_edge = Category.objects.create(code=Category.CUTTING_EDGE, reference_code="CE", name_zh_hans="前沿（新）",
-                                           name_en="Cutting-edge (target wording)")
-    TechnicalField.objects.create(name_zh_hans="其他", name_en="Other")
-    field = TechnicalField.objects.create(name_zh_hans="电池（新）", name_en=archived["field"])
+    CategoryFactory(code=Category.INNOVATIVE, name_zh_hans="创新", name_en="Innovative")
+    cutting_edge = CategoryFactory(code=Category.CUTTING_EDGE, name_zh_hans="前沿（新）", name_en="Cutting-edge (target wording)")
+    TechnicalFieldFactory(name_zh_hans="其他", name_en="Other")
+    field = TechnicalFieldFactory(name_zh_hans="电池（新）", name_en=archived["field"])
     assert (cutting_edge.pk, field.pk) != (archived["category_pk"], archived["field_pk"])
     squatters = [UserFactory(id=archived[key], email=f"squatter.{key}@example.com") for key in ("expert_pk", "nominator_pk")]
     reset_sequences(User)

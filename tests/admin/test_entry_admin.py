@@ -1,21 +1,24 @@
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.contrib import admin as django_admin
 from django.core import mail
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
+from submissions.admin.entries import EntryAdmin
 from submissions.exports.entries import EntryResource, neutralise
 from submissions.models import Entry, EntryStatus, StatusChange
 from submissions.roles import EXPERT, setup_roles
 from submissions.services import attachments as attachment_services
 from submissions.services import demo
 from submissions.services import entries as services
-
-from .factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory, pdf_upload
 
 CHANGELIST = "/admin/submissions/entry/"
 
@@ -224,7 +227,7 @@ def test_the_entry_page_runs_a_constant_number_of_queries(organiser_client, edit
     large = EntryFactory(edition=edition, nominator=nominator, with_materials=True)
     for number in range(3):
         large.indicators.create(name=f"Indicator {number}", this_value="1")
-        attachment_services.add_attachment(entry=large, kind="other", upload=__import__("tests.factories").factories.pdf_upload())
+        attachment_services.add_attachment(entry=large, kind="other", upload=pdf_upload())
     assert count(large) == count(small)
 
 
@@ -241,11 +244,6 @@ def test_organisers_create_and_submit_an_entry_on_behalf_of_the_secretariat(orga
 
 
 def test_the_admin_add_form_records_the_secretariat_as_source(organiser_client, organiser, edition):
-    from django.contrib import admin as django_admin
-    from django.test import RequestFactory
-
-    from submissions.admin.entries import EntryAdmin
-
     html = organiser_client.get("/admin/submissions/entry/add/").content.decode()
     assert '<option value="secretariat" selected>' in html
     request = RequestFactory().post("/admin/submissions/entry/add/")
@@ -263,8 +261,6 @@ def test_the_country_filter_lists_each_country_once(organiser_client, edition):
 
 
 def test_a_dossier_with_a_lost_file_still_downloads_and_lists_it(organiser_client, submitted):
-    from pathlib import Path
-
     report = submitted[0].attachments.get(kind="report")
     Path(report.file.path).unlink()
     response = _post_action(organiser_client, "download_dossier", submitted[:1])

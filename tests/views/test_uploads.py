@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from submissions.models import Attachment
-
-from .factories import EntryFactory, pdf_upload, png_upload
+from submissions.services.entries import submit_entry
+from tests.factories import EntryFactory, pdf_upload, png_upload
 
 
 @pytest.fixture
@@ -145,8 +145,6 @@ def test_removing_a_file_deletes_it(nominator_client, draft, settings, django_ca
 
 
 def test_a_submitted_entry_keeps_its_required_files(nominator_client, complete_entry, nominator):
-    from submissions.services.entries import submit_entry
-
     submit_entry(entry=complete_entry, by=nominator)
     report = complete_entry.attachments.get(kind="report")
     response = nominator_client.post(f"/en/nominations/{complete_entry.pk}/attachments/{report.pk}/delete/", follow=True)
@@ -198,5 +196,6 @@ def test_the_same_image_sent_twice_is_stored_once(nominator_client, draft, setti
     assert post_file(nominator_client, draft, "image", first).status_code == 302
     assert Attachment.objects.filter(entry=draft, kind="image").count() == 1
     assert len([p for p in stored_files(settings) if "thumbs" not in p.parts]) == 1
-    assert post_file(nominator_client, draft, "image", png_upload("other.png", color=(200, 30, 30))).status_code == 302  # a different one
+    other = png_upload("other.png", color=(200, 30, 30))  # a different image
+    assert post_file(nominator_client, draft, "image", other).status_code == 302
     assert Attachment.objects.filter(entry=draft, kind="image").count() == 2

@@ -1,17 +1,19 @@
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
-from submissions.models import Entry, EntryStatus, OutgoingMail, StatusChange
+from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange
+from submissions.services import demo
 from submissions.services import entries as services
 from submissions.services import mail as emails
-
-from .factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory
 
 
 def test_change_status_follows_the_workflow_and_logs_who_when_why(complete_entry, nominator, organiser,
@@ -45,8 +47,6 @@ def test_status_mail_goes_out_in_english_for_an_english_account(edition, organis
 
 
 def test_references_count_per_edition_and_category(edition, nominator):
-    from submissions.models import Category
-
     innovative = Category.objects.get(code=Category.INNOVATIVE)
     refs = []
     for category in (None, innovative, None):
@@ -59,8 +59,6 @@ def test_references_count_per_edition_and_category(edition, nominator):
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, settings):
-    from submissions.services import demo
-
     demo.build_reference_content()
     edition = demo.build_edition()
     nominator = UserFactory(language="en")
@@ -88,7 +86,6 @@ def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, setting
 def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
     if connection.vendor != "postgresql":
         pytest.skip("row locks between separate connections are tested on PostgreSQL (make test with DATABASE_URL)")
-    from submissions.services import mail as emails
 
     message = OutgoingMail.objects.create(to="nominee@example.com", subject="Entry received", body="…")
     other = OutgoingMail.objects.create(to="second@example.com", subject="Entry received", body="…")
@@ -96,8 +93,6 @@ def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
 
     def other_server():  # another server's retry command, in the middle of sending `message`
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 OutgoingMail.objects.select_for_update().get(pk=message.pk)
                 locked.set()
@@ -125,7 +120,6 @@ def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
 def test_reference_numbers_are_unique_under_20_concurrent_submissions():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency of separate connections is tested on PostgreSQL (run make test with DATABASE_URL)")
-    from submissions.services import demo
 
     demo.build_reference_content()
     edition = demo.build_edition()
@@ -156,10 +150,6 @@ def test_reference_numbers_are_unique_under_20_concurrent_submissions():
 
 def test_organisers_can_get_a_daily_digest_instead(complete_entry, nominator, settings,
                                                    django_capture_on_commit_callbacks):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     settings.ORGANISER_NOTIFICATIONS = "digest"
     with django_capture_on_commit_callbacks(execute=True):
         entry = services.submit_entry(entry=complete_entry, by=nominator)

@@ -1,15 +1,16 @@
 """Every URL of the site × every role → the expected status code. The URL list is generated
 from the URL configuration, so a new URL without an expectation here fails the test."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from submissions.models import Attachment, Edition, Entry, User
 from submissions.roles import EXPERT
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 ROLES = ["anonymous", "owner", "other_nominator", "expert_assigned", "expert_unassigned", "organiser", "superuser"]
 LOGGED_IN = ROLES[1:]
@@ -115,14 +116,10 @@ def world(db, settings):
 
 
 def fill(route, values):
-    import re
-
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
 
 
 def admin_url(name, values):
-    from django.urls import reverse
-
     return reverse(name, args=[values["object_id"]]) if name.endswith("_change") else reverse(name)
 
 

@@ -2,10 +2,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from submissions.models import Category, Edition, Entry, Page, TechnicalField, User
 
@@ -62,8 +69,6 @@ def test_seed_demo_entries_adds_generated_bilingual_entries(db):
 
 
 def test_seed_demo_refuses_production_without_the_flag(db, settings):
-    from django.core.management.base import CommandError
-
     settings.DEMO_DATA_ALLOWED = False
     settings.DEBUG = False
     with pytest.raises(CommandError):
@@ -87,10 +92,6 @@ def test_home_shows_introduction_categories_timeline_and_icp(client, edition, la
 
 
 def test_home_shows_the_phase_of_the_edition(client, edition):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     assert "Open for entries" in client.get("/en/").content.decode()
     edition.closes_at = timezone.now() + timedelta(days=2)
     edition.save()
@@ -116,9 +117,6 @@ def test_unknown_page_gives_our_translated_404(client, db):
 
 
 def test_public_pages_are_cached_for_visitors_and_refreshed_on_change(client, edition):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client.get("/en/")
     with CaptureQueriesContext(connection) as queries:
         cached = client.get("/en/")
@@ -137,8 +135,6 @@ def test_logged_in_users_never_get_a_cached_page(client, edition, nominator):
 
 
 def test_the_language_switcher_needs_no_per_visitor_token(client, edition):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     response = strict.post("/i18n/setlang/", {"language": "en", "next": "/zh-hans/faq/"})
     assert response.status_code == 302 and response["Location"] == "/en/faq/"
@@ -146,10 +142,6 @@ def test_the_language_switcher_needs_no_per_visitor_token(client, edition):
 
 
 def test_the_suite_runs_on_the_database_named_by_database_url():
-    import os
-
-    from django.db import connection
-
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert connection.vendor == expected
 
@@ -158,7 +150,6 @@ def test_pages_and_sign_up_survive_a_dead_cache_server(client, edition, settings
     # A real Redis client pointed at a port where nothing listens.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
-    from django.core.cache import cache
 
     assert type(cache._cache if hasattr(cache, "_cache") else cache).__name__.startswith("Redis")
     assert client.get("/en/").status_code == 200

@@ -1,13 +1,15 @@
 import re
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from submissions.models import User
-
-from .factories import UserFactory
+from submissions.models import OutgoingMail, User
+from tests.factories import UserFactory
 
 SIGNUP = {"email": "Zhang.San@Example.com", "full_name": "张三", "organisation": "示例大学", "language": "en",
           "password1": "Solid-State-2023!", "password2": "Solid-State-2023!"}
@@ -111,8 +113,6 @@ def test_profile_change_of_language_switches_the_site(client, nominator):
 
 
 def test_logins_use_the_portal_backend_and_older_sessions_stay_logged_in(client, nominator):
-    from django.contrib.auth import BACKEND_SESSION_KEY
-
     client.post("/en/accounts/login/", {"username": nominator.email, "password": "secret-Passw0rd!"})
     assert client.session[BACKEND_SESSION_KEY] == "submissions.backends.PortalBackend"
     older = type(client)()
@@ -148,11 +148,6 @@ def test_login_locks_after_five_failures_for_that_address_and_client_only(client
 
 
 def test_lockout_ends_after_the_cool_off(client, nominator, settings):
-    from datetime import timedelta
-
-    from axes.models import AccessAttempt
-    from django.utils import timezone
-
     for _attempt in range(5):
         client.post("/zh-hans/accounts/login/", {"username": nominator.email, "password": "wrong"})
     assert client.post("/zh-hans/accounts/login/", {"username": nominator.email,
@@ -181,6 +176,5 @@ def test_confirmation_mails_are_rate_limited(client, nominator, settings):
     for _attempt in range(settings.RATE_LIMITS["confirmation"]):
         client.post("/en/accounts/confirm-again/")
     assert client.post("/en/accounts/confirm-again/").status_code == 429
-    from submissions.models import OutgoingMail
 
     assert OutgoingMail.objects.count() == settings.RATE_LIMITS["confirmation"]

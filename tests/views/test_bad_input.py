@@ -7,11 +7,11 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 
-from submissions.models import Attachment, Edition, Entry, EntryStatus, User
-
-from .factories import UserFactory, pdf_upload
-from .test_entries import full_form
+from submissions.models import Attachment, Edition, Entry, EntryStatus, Review, User
+from tests.factories import EntryFactory, UserFactory, pdf_upload
+from tests.helpers import full_form
 
 LONG = "长" * 5000
 NUL = "a\x00b"
@@ -60,8 +60,6 @@ def test_html_in_text_fields_is_stored_as_text_and_shown_escaped(logged_in, fiel
 
 
 def test_html_is_escaped_in_the_admin_too(client, edition, nominator, admin_user):
-    from .factories import EntryFactory
-
     entry = EntryFactory(edition=edition, nominator=nominator, title_en=SCRIPT, org_name_zh_hans=SCRIPT)
     client.force_login(admin_user)
     for url in ("/admin/submissions/entry/", f"/admin/submissions/entry/{entry.pk}/change/"):
@@ -105,8 +103,6 @@ def test_tampered_ids_give_404(logged_in, url):
     ("bomb.gif", b"GIF89a" + b"\x00" * 100, "image"),
 ])
 def test_odd_uploads_are_answered_without_a_server_error(logged_in, nominator, name, content, kind, settings):
-    from .factories import EntryFactory
-
     entry = EntryFactory(edition=Edition.objects.get(), nominator=nominator)
     upload = SimpleUploadedFile(name, content) if content is not None else pdf_upload(name)
     response = logged_in.post(f"/en/nominations/{entry.pk}/attachments/", {"kind": kind, "file": upload})
@@ -141,8 +137,6 @@ def test_account_forms_refuse_broken_values(client, nominator, url, data):
 
 
 def test_posts_without_csrf_token_are_refused_with_our_page(db, nominator):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(nominator)
     response = strict.post("/en/accounts/profile/", {"full_name": "x", "language": "en"})
@@ -160,7 +154,6 @@ def test_score_form_refuses_broken_values(client, db, values):
     client.force_login(expert)
     response = client.post(f"/en/review/{entry.pk}/score/", values)
     assert response.status_code < 500
-    from submissions.models import Review
 
     assert Review.objects.count() == 0
 
