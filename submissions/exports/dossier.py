@@ -1,6 +1,7 @@
 """The ZIP dossier of one or more entries: every file under a readable name, plus a bilingual
 summary page per entry. Written to a temporary file on disk, never held whole in memory."""
 
+import functools
 import tempfile
 import zipfile
 
@@ -30,7 +31,7 @@ def build_dossier(entries) -> tempfile.SpooledTemporaryFile:
                     missing.append(name)
                     continue
                 with source, archive.open(f"{folder}/{name}", "w") as target:
-                    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                    for chunk in iter(functools.partial(source.read, 1024 * 1024), b""):
                         target.write(chunk)
             if missing:
                 archive.writestr(f"{folder}/MISSING-FILES.txt", "\n".join(missing) + "\n")

@@ -1,9 +1,13 @@
 """Exports of the entry list (django-import-export): both language versions as columns."""
 
+import csv
+
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
+from openpyxl import Workbook
 
 from ..models import Attachment, Entry
 
@@ -130,8 +134,6 @@ def iter_rows(queryset):
 
 def write_xlsx(queryset, target):
     """Write the export to a file object with openpyxl's write-only (streaming) workbook."""
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="entries")
     for row in iter_rows(queryset):
@@ -142,8 +144,6 @@ def write_xlsx(queryset, target):
 def _cell(value):
     # Spreadsheets have no time zones: write Beijing time without the offset.
     if getattr(value, "tzinfo", None) is not None:
-        from django.utils import timezone
-
         return timezone.localtime(value).replace(tzinfo=None)
     return value
 
@@ -155,8 +155,6 @@ class _Echo:
 
 def stream_csv(queryset):
     """CSV lines for a StreamingHttpResponse, with a BOM so that spreadsheets read the Chinese right."""
-    import csv
-
     writer = csv.writer(_Echo())
     yield "\ufeff"
     for row in iter_rows(queryset):

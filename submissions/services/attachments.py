@@ -152,8 +152,6 @@ def add_attachment(*, entry: Entry, kind: str, upload, caption_zh_hans="", capti
                                       code="too_many", params={"count": _limit(kind)})
             used = entry.attachments.exclude(pk__in=[a.pk for a in replaced]).aggregate(total=Sum("size"))["total"] or 0
             if used + upload.size > settings.ENTRY_TOTAL_MAX_BYTES:
-                from django.template.defaultfilters import filesizeformat
-
                 raise ValidationError(_("All files of an entry together may not exceed %(limit)s."),
                                       code="total_size", params={"limit": filesizeformat(settings.ENTRY_TOTAL_MAX_BYTES)})
             attachment = Attachment(entry=entry, kind=kind, original_name=clean_filename(upload.name),

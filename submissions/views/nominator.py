@@ -13,6 +13,7 @@ from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, IntegrityError, connection
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -158,8 +159,6 @@ def entry_edit(request, pk):
         return redirect(entry)
     if request.method == "POST":
         return _handle_form_post(request, entry, entry.edition)
-    from django.db.models import prefetch_related_objects
-
     prefetch_related_objects([entry], "attachments")  # for the completeness check and the file list
     missing = completeness.missing_items(entry)
     if not request.GET.get("check"):
