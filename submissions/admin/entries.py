@@ -72,6 +72,12 @@ class CountrySelect(LazySelect):
                  format_html('<option value="{}" selected>{}</option>', value, label)) for value, label in choices]
         return options
 
+    def use_required_attribute(self, initial):
+        options = None if self.is_hidden or self.allow_multiple_selected else self.options()
+        if options is None:
+            return super().use_required_attribute(initial)
+        return any(value == "" for value, _option, _selected in options)  # as LazySelectMixin's, from the cache
+
     def render(self, name, value, attrs=None, renderer=None):
         options = None if self.allow_multiple_selected else self.options()
         if options is None:
@@ -81,11 +87,10 @@ class CountrySelect(LazySelect):
         for option_value, option, selected_option in options:
             if wanted and option_value in wanted:
                 wanted = ()
-                html.append(selected_option)
-            else:
-                html.append(option)
-        html.append("</select>")
-        return mark_safe("\n  ".join(html[:-1]) + "\n" + html[-1])
+                option = selected_option
+            html.append(f"\n  {option}\n")  # as select.html includes select_option.html
+        html.append("\n</select>")
+        return mark_safe("".join(html))
 
 
 class AdminFormfields:
@@ -115,6 +120,9 @@ class StatusChangeInline(ReadOnlyInline):
     fields = ["at", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
     verbose_name_plural = _("status history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")  # not one query per change
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -302,6 +310,15 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
                 matches |= Q(nominator__in=ids)
             queryset = queryset.filter(matches)
         return queryset, False
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page shows the edition and the nominator (read-only): read them with the entry.
+        queryset = self.get_queryset(request).select_related("edition", "nominator")
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_queryset(self, request):
         # A correlated subquery, not a JOIN + GROUP BY: the paginator's COUNT(*) then stays a plain

@@ -22,6 +22,14 @@ INDEXES = [
 ]
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """Django's TrigramExtension skips other databases going forwards but not backwards."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -44,6 +52,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),  # CREATE EXTENSION IF NOT EXISTS pg_trgm; skipped on other databases
+        TrigramExtensionOnPostgreSQL(),  # CREATE EXTENSION IF NOT EXISTS pg_trgm; skipped on other databases
         migrations.RunPython(create_indexes, drop_indexes, elidable=False),
     ]
