@@ -73,7 +73,7 @@ def test_the_date_filter_replaces_the_date_hierarchy(organiser_client, edition):
     make(edition, title_en="Recent", status=EntryStatus.SUBMITTED, submitted_at=timezone.now())
     make(edition, title_en="Old", status=EntryStatus.SUBMITTED,
          submitted_at=timezone.now() - datetime.timedelta(days=400))
-    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    week_ago = (timezone.now() - datetime.timedelta(days=7)).isoformat()
     html = organiser_client.get(CHANGELIST, {"submitted_at__gte": week_ago}, headers=EN).content.decode()
     assert "Recent" in html and "Old" not in html
 

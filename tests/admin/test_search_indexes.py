@@ -56,8 +56,6 @@ def test_search_uses_the_indexes_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL plans only")
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + str(Entry.objects.filter(title_en__icontains="battery").only("pk").query)
-                       .replace("%", "%%"))
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is too small to prefer an index
+    plan = Entry.objects.filter(title_en__icontains="battery").only("pk").explain()
     assert "entry_title_en_upper_trgm" in plan
