@@ -7,16 +7,12 @@ import re
 import uuid
 
 import pytest
-from django.contrib.admin.sites import site
-from django.contrib.admin.templatetags import admin_list as django_admin_list
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
-from django.utils import timezone, translation
+from django.utils import translation
 
-from submissions import admin_list
 from submissions.exports.entries import EntryResource, iter_rows
 from submissions.forms.entry import EntryForm
 from submissions.models import CoApplicant, Entry, TechnicalField
@@ -252,7 +248,7 @@ def test_admin_entry_list_takes_the_same_queries_for_any_number_of_entries(clien
     client.get("/admin/submissions/entry/")
     with CaptureQueriesContext(connection) as captured:
         page = client.get("/admin/submissions/entry/", headers=EN).content.decode()
-    assert len(captured) == 12
+    assert len(captured) == 10  # no date hierarchy: no MIN/MAX and DISTINCT over the submission dates
     assert all(f"Listed {n}" in page for n in range(count))
     assert page.count('class="action-select"') == count
 
@@ -302,29 +298,3 @@ def test_the_expert_menu_is_read_with_the_user_and_follows_group_changes(client,
     expert.groups.remove(expert.groups.get(name=EXPERT))
     assert 'href="/en/review/"' not in client.get("/en/nominations/").content.decode()
     assert client.get("/en/review/").status_code in (403, 404)
-
-
-@pytest.mark.parametrize("lang", ["en", "zh-hans"])
-@pytest.mark.parametrize("query", ["", "?status__exact=submitted&o=2.-9"])
-def test_admin_rows_are_written_exactly_as_django_writes_them(rf, edition, organiser, lang, query):
-    plain = EntryFactory(edition=edition, nominator=UserFactory(), title_en='<b>"Tom & Jerry"</b>', status="submitted",
-                         reference="WNEVC2026-FR-0001", submitted_at=timezone.now())
-    attachment_services.add_attachment(entry=plain, kind="image", upload=png_upload())
-    EntryFactory(edition=edition, nominator=UserFactory(), title_en="  ", title_zh_hans="", org_name_en="",
-                 org_name_zh_hans="", org_country="", category=None, technical_field=None, status="submitted")
-    EntryFactory(edition=edition, nominator=UserFactory(), org_country="DE", status="draft")
-    request = rf.get(f"/admin/submissions/entry/{query}")
-    request.user, request.resolver_match = organiser, resolve("/admin/submissions/entry/")
-    with translation.override(lang):
-        cl = site._registry[Entry].get_changelist_instance(request)
-        cl.formset = None  # as changelist_view leaves it without list_editable
-        expected = ["".join(cells) for cells in django_admin_list.results(cl)]
-        fast = [row[0] for row in admin_list.results(cl)]
-        assert len(fast) == (3 if not query else 2)
-        assert fast == expected
-        context = admin_list.result_list(cl)
-        assert [h["text"] for h in context["result_headers"]] == [
-            h["text"] for h in django_admin_list.result_list(cl)["result_headers"]]
-    assert "&lt;b&gt;&quot;Tom &amp; Jerry&quot;&lt;/b&gt;" in "".join(fast) or lang == "zh-hans"
-    if query:
-        assert "_changelist_filters=" in "".join(fast)  # the links keep the filters

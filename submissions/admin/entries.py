@@ -8,16 +8,21 @@ from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.utils import flatatt
 from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from django_countries.fields import CountryField
+from django_countries.widgets import LazySelect
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -35,22 +40,68 @@ from ..models import (
     Indicator,
     IntellectualProperty,
     StatusChange,
+    User,
 )
 from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
 
 
-class FastSelects:
-    """Admin forms with long lists (249 countries) render their options in Python."""
+class CountrySelect(LazySelect):
+    """django-countries' <select>, with its 249 <option>s built once per field, language and
+    process: through Django's option template they cost ~25 ms a list, and an entry's change page
+    has several lists (the organisation's, one per IP item and co-applicant, and the empty rows
+    the inlines keep for "Add another"). The markup is that of Django's select.html; as there,
+    the first option whose value matches is selected. Only the public render() is overridden."""
+
+    rendered_options = {}  # (cache key, language) -> [(value, <option>, <option selected>)]
+
+    def __init__(self, attrs=None, choices=(), *, cache_key):
+        super().__init__(attrs, choices)
+        self.cache_key = cache_key
+
+    def options(self):
+        key = (self.cache_key, translation.get_language())
+        options = self.rendered_options.get(key)
+        if options is None:
+            choices = list(self.choices)
+            if any(isinstance(label, (list, tuple)) for _value, label in choices):
+                return None  # option groups: Django's own rendering
+            options = self.rendered_options[key] = [
+                (str(value), format_html('<option value="{}">{}</option>', value, label),
+                 format_html('<option value="{}" selected>{}</option>', value, label)) for value, label in choices]
+        return options
+
+    def use_required_attribute(self, initial):
+        options = None if self.is_hidden or self.allow_multiple_selected else self.options()
+        if options is None:
+            return super().use_required_attribute(initial)
+        return any(value == "" for value, _option, _selected in options)  # as LazySelectMixin's, from the cache
+
+    def render(self, name, value, attrs=None, renderer=None):
+        options = None if self.allow_multiple_selected else self.options()
+        if options is None:
+            return super().render(name, value, attrs, renderer)
+        wanted = set(self.format_value(value))
+        html = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
+        for option_value, option, selected_option in options:
+            if wanted and option_value in wanted:
+                wanted = ()
+                option = selected_option
+            html.append(f"\n  {option}\n")  # as select.html includes select_option.html
+        html.append("\n</select>")
+        return mark_safe("".join(html))
+
+
+class AdminFormfields:
+    """URLs without a scheme are taken as https; country lists use CountrySelect."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None:
-            pass
-        return formfield
+        if isinstance(db_field, CountryField) and not db_field.multiple:
+            kwargs.setdefault("widget", CountrySelect(cache_key=f"{db_field.model._meta.label}.{db_field.name}"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -69,6 +120,9 @@ class StatusChangeInline(ReadOnlyInline):
     fields = ["at", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
     verbose_name_plural = _("status history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")  # not one query per change
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -96,7 +150,7 @@ class AttachmentInline(ReadOnlyInline):
         return filesizeformat(attachment.size)
 
 
-class CoApplicantInline(FastSelects, TranslationStackedInline):
+class CoApplicantInline(AdminFormfields, TranslationStackedInline):
     model = CoApplicant
     extra = 0
 
@@ -106,7 +160,7 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
 
 
-class IPInline(FastSelects, admin.TabularInline):
+class IPInline(AdminFormfields, admin.TabularInline):
     model = IntellectualProperty
     extra = 0
 
@@ -184,22 +238,20 @@ class EntryChangeList(ChangeList):
         return str(quote(getattr(result, self.pk_attname))).join(self._change_url)
 
 
-# Django's own message (translated by its catalogue): a name, so that makemessages leaves it alone.
-ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
-
-
-class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
+class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
+    # No date_hierarchy: its links are a SELECT DISTINCT over the submission dates of every listed
+    # entry on each page view; this filter offers today / past 7 days / this month / this year
+    # without reading the table.
     list_filter = ["edition", "category", "technical_field", "status", CountryFilter, "org_type", "maturity",
-                   "recommended_by", "source"]
+                   "recommended_by", "source", ("submitted_at", admin.DateFieldListFilter)]
     search_fields = ["reference", "title_zh_hans", "title_en", "org_name_zh_hans", "org_name_en", "contact_email",
                      "nominator__email"]
     list_select_related = ["category", "technical_field"]
     view_on_site = False  # the public entry page belongs to its nominator
-    date_hierarchy = "submitted_at"
     ordering = ["-submitted_at", "-id"]
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on every page of a large list
@@ -230,6 +282,43 @@ class EntryAdmin(FastSelects, SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     def get_changelist(self, request, **kwargs):
         return EntryChangeList
+
+    # The nominator's e-mail is matched in the users' table first (its trigram index), so that
+    # the entry's own columns are not searched through a JOIN: every branch of the OR can then use
+    # its index (migration 0006). More matching users than this, and a subquery is used instead.
+    NOMINATOR_IDS_MAX = 1000
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search, with the same matches: each term must be contained (case-insensitively)
+        in one of search_fields. Terms without upper or lower case (Chinese, digits) shorter than
+        three characters have no trigram to look up, so they are matched with `contains`, which
+        finds the same rows without upper-casing every column of every entry."""
+        search_fields = self.get_search_fields(request)
+        own = [field for field in search_fields if "__" not in field]
+        if not search_term or set(search_fields) - set(own) != {"nominator__email"}:
+            return super().get_search_results(request, queryset, search_term)
+        for term in smart_split(search_term):
+            if term.startswith(('"', "'")) and term[0] == term[-1]:
+                term = unescape_string_literal(term)
+            lookup = "contains" if term.upper() == term.lower() and len(term) < 3 else "icontains"
+            matches = Q.create([(f"{field}__{lookup}", term) for field in own], connector=Q.OR)
+            nominators = User.objects.filter(email__icontains=term).values_list("pk", flat=True)
+            ids = list(nominators[:self.NOMINATOR_IDS_MAX + 1])
+            if len(ids) > self.NOMINATOR_IDS_MAX:
+                matches |= Q(nominator__in=nominators)
+            elif ids:
+                matches |= Q(nominator__in=ids)
+            queryset = queryset.filter(matches)
+        return queryset, False
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page shows the edition and the nominator (read-only): read them with the entry.
+        queryset = self.get_queryset(request).select_related("edition", "nominator")
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_queryset(self, request):
         # A correlated subquery, not a JOIN + GROUP BY: the paginator's COUNT(*) then stays a plain
