@@ -69,7 +69,8 @@ class Select(forms.Select):
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
                 parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            parts.extend(format_html('\n  <option value="{}"{}>{}</option>', option["value"],
+            # select_option.html ends with a newline, hence the blank line after each option.
+            parts.extend(format_html('\n  <option value="{}"{}>{}</option>\n', option["value"],
                                      attrs_html(option["attrs"]), option["label"]) for option in options)
             if group_name:
                 parts.append(mark_safe("\n  </optgroup>"))
