@@ -2,16 +2,19 @@
 versions in tabs (modeltranslation, with jQuery UI served from our own static files); status
 changes go through services.change_status() via actions that first show what they will change."""
 
+import tempfile
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.utils import flatatt
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -26,7 +29,7 @@ from django_countries.widgets import LazySelect
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import rules
+from .. import rules, schema
 from ..exports.dossier import build_dossier
 from ..exports.entries import stream_csv, write_xlsx
 from ..models import (
@@ -145,8 +148,6 @@ class AttachmentInline(ReadOnlyInline):
 
     @admin.display(description=_("size"))
     def size_display(self, attachment):
-        from django.template.defaultfilters import filesizeformat
-
         return filesizeformat(attachment.size)
 
 
@@ -260,23 +261,14 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     inlines = [CoApplicantInline, IndicatorInline, IPInline, AwardInline, ContributorInline, AttachmentInline,
                StatusChangeInline]
     actions = [_transition_action(*spec) for spec in TRANSITION_ACTIONS] + ["submit_on_behalf", "download_dossier"]
+    # The form's sections and fields as schema.py declares them (base names: modeltranslation
+    # shows the two languages), with the workflow first and the admin-only signing date.
     fieldsets = [
         (_("Workflow"), {"fields": ["reference", "status", "source", "edition", "nominator", "submitted_at",
                                     "correction_deadline", "internal_notes"]}),
-        (_("1. Category and technical field"), {"fields": ["category", "technical_field", "title", "keywords"]}),
-        (_("2. Applicant organisation"), {"fields": ["org_name", "org_country", "org_type", "org_registration_number",
-                                                     "org_address", "org_postal_code", "org_website"]}),
-        (_("3. Contact person"), {"fields": ["contact_name", "contact_position", "contact_email", "contact_mobile",
-                                             "contact_phone", "contact_language"]}),
-        (_("4. Technology"), {"fields": ["summary", "innovations", "indicators_text", "maturity", "rd_start", "rd_end",
-                                         "application", "prospects", "evaluation", "patents_granted",
-                                         "patents_pending", "ip_other", "contributors_publish_consent"]}),
-        (_("5. Recommendation"), {"fields": ["recommended_by", "recommender_name", "recommender_organisation",
-                                             "recommender_title", "recommender_email", "recommender_phone",
-                                             "statement"]}),
-        (_("7. Declarations"), {"fields": ["decl_authentic", "decl_no_ip_dispute", "decl_no_classified",
-                                           "consent_publication", "consent_personal_data", "signatory_name",
-                                           "signatory_position", "signed_on"]}),
+        *[(section.title, {"fields": [field.name for field in schema.fields(section.key)]
+                           + (["signed_on"] if section.key == "declarations" else [])})
+          for section in schema.SECTIONS if section.in_form],
         (_("Dates"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -407,19 +399,13 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def export_view(self, request, fmt):
         """The changelist as it is filtered and searched now, as XLSX or CSV (streamed)."""
         if not self.has_view_permission(request) or fmt not in {"xlsx", "csv"}:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         queryset = self.get_changelist_instance(request).get_queryset(request)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         if fmt == "csv":
-            from django.http import StreamingHttpResponse
-
             response = StreamingHttpResponse(stream_csv(queryset), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="wnevc-entries-{stamp}.csv"'
             return response
-        import tempfile
-
         target = tempfile.TemporaryFile()
         write_xlsx(queryset, target)
         target.seek(0)
@@ -428,8 +414,6 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         context = {**self.admin_site.each_context(request), "title": gettext("Dashboard"), "opts": self.model._meta,
                    **dashboard.figures(queries.current_edition())}
