@@ -86,17 +86,21 @@ def test_home_shows_introduction_categories_timeline_and_icp(client, edition, la
     assert date in html
 
 
-def test_home_shows_the_phase_of_the_edition(client, edition):
+def test_home_shows_the_phase_of_the_edition(client, edition, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
 
+    from submissions.services.content import save_content
+
     assert "Open for entries" in client.get("/en/").content.decode()
     edition.closes_at = timezone.now() + timedelta(days=2)
-    edition.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        save_content(edition)  # as the admin does
     assert "Closing soon" in client.get("/en/").content.decode()
     edition.opens_at, edition.closes_at = timezone.now() - timedelta(days=9), timezone.now() - timedelta(days=1)
-    edition.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        save_content(edition)
     assert "Closed" in client.get("/en/").content.decode()
 
 
@@ -115,9 +119,12 @@ def test_unknown_page_gives_our_translated_404(client, db):
     assert "页面不存在" in client.get("/zh-hans/no-such-page/").content.decode()
 
 
-def test_public_pages_are_cached_for_visitors_and_refreshed_on_change(client, edition):
+def test_public_pages_are_cached_for_visitors_and_refreshed_on_change(client, edition,
+                                                                       django_capture_on_commit_callbacks):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from submissions.services.content import save_content
 
     client.get("/en/")
     with CaptureQueriesContext(connection) as queries:
@@ -125,7 +132,8 @@ def test_public_pages_are_cached_for_visitors_and_refreshed_on_change(client, ed
     assert len(queries) == 0 and edition.title_en.replace("&", "&amp;") in cached.content.decode()
     assert "Content-Security-Policy" in cached  # middleware still runs on cached pages
     edition.title_en = "A new title for the edition"
-    edition.save()  # as organisers do in the admin
+    with django_capture_on_commit_callbacks(execute=True):
+        save_content(edition)  # as organisers do in the admin
     assert "A new title for the edition" in client.get("/en/").content.decode()
 
 

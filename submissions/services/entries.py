@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import rules
+from .. import page_cache, rules
 from ..enums import EntryStatus
 from ..models import Entry, ReferenceCounter, StatusChange
 from ..selectors.completeness import ensure_complete
@@ -45,6 +45,12 @@ def _move(entry: Entry, to: str, *, by, table, note: str = "") -> StatusChange:
     entry._history_user = by  # django-simple-history: who and why, also outside a request
     entry._change_reason = note or f"{change.from_status} → {to}"
     return change
+
+
+def refresh_public_pages(entry: Entry):
+    """Entries show to visitors only on the results page of a published edition."""
+    if entry.edition.results_published:
+        page_cache.invalidate_on_commit()
 
 
 def _locked(entry: Entry) -> Entry:
@@ -115,6 +121,7 @@ def change_status(*, entry: Entry, to: str, by, note: str = "", correction_deadl
         change = _move(entry, to, by=by, table=rules.ORGANISER_MOVES, note=note)
         entry.save(update_fields=["status", "correction_deadline", "updated_at"])
         emails.send_status_changed(entry, change)
+        refresh_public_pages(entry)
     return entry
 
 
@@ -133,4 +140,5 @@ def save_entry(*, form, formsets, user, edition) -> Entry:
             formset.save()
         if entry.status == S.SUBMITTED:
             ensure_complete(entry)
+        refresh_public_pages(entry)
     return entry
