@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import page_cache, rules
 from ..enums import EntryStatus
-from ..models import Entry, ReferenceCounter, StatusChange
+from ..models import Edition, Entry, ReferenceCounter, StatusChange
 from ..selectors.completeness import ensure_complete
 from . import mail as emails
 
@@ -142,3 +142,35 @@ def save_entry(*, form, formsets, user, edition) -> Entry:
             ensure_complete(entry)
         refresh_public_pages(entry)
     return entry
+
+
+def save_entry_by_organiser(*, entry: Entry, by, created: bool) -> Entry:
+    """An organiser's edit in the admin (the form's values already on `entry`). A new entry is
+    the secretariat's: its nominator is the organiser and its edition the current one (its
+    source is the one chosen in the form). The status is never set here (see change_status)."""
+    with transaction.atomic():
+        if created:
+            entry.nominator = by
+            entry.edition = Edition.objects.current()
+        entry._history_user = by
+        entry.save()
+        refresh_public_pages(entry)
+    return entry
+
+
+def save_entry_rows_by_organiser(*, entry: Entry, formsets, by) -> Entry:
+    """The admin's row formsets of an entry (co-applicants, indicators, IP, awards, contributors)."""
+    with transaction.atomic():
+        for formset in formsets:
+            formset.save()
+        refresh_public_pages(entry)
+    return entry
+
+
+def delete_entries(entries, *, by=None):
+    """Delete entries one by one (the history records each; files go with their rows' cascade)."""
+    with transaction.atomic():
+        for entry in list(entries):
+            entry._history_user = by
+            refresh_public_pages(entry)
+            entry.delete()
