@@ -6,8 +6,3 @@ class SubmissionsConfig(AppConfig):
     name = "submissions"
     verbose_name = _("Technology selection")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from . import page_cache
-
-        page_cache.connect_signals()

@@ -2,6 +2,8 @@
 
 Any change to what those pages show (editions, categories, fields, page texts, entries and the
 review outcome for the results) bumps a version number, so the next visitor gets a fresh page.
+The services that make such changes call `invalidate_on_commit()` by name (no signals): after
+the commit, so that a visitor in between cannot cache the old page under the new version.
 With a shared cache (REDIS_URL) the bump reaches every app server at once; with the local
 default it reaches the other worker processes after PUBLIC_PAGE_CACHE_SECONDS at the latest."""
 
@@ -10,7 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
 from django.http import HttpResponse
 
 VERSION_KEY = "public-pages:version"
@@ -31,7 +33,7 @@ def content_version() -> int:
         return 0
 
 
-def invalidate(**_kwargs):
+def invalidate():
     try:
         try:
             cache.incr(VERSION_KEY)
@@ -71,9 +73,6 @@ def cached_for_visitors(view):
     return wrapper
 
 
-def connect_signals():
-    from .models import Attachment, Category, Edition, Entry, Page, TechnicalField
-
-    for model in (Edition, Category, TechnicalField, Page, Entry, Attachment):
-        post_save.connect(invalidate, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
-        post_delete.connect(invalidate, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
+def invalidate_on_commit():
+    """Bump the version once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(invalidate)

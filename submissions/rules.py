@@ -47,3 +47,12 @@ def can_reopen(entry, now=None) -> bool:
 
 def can_submit(entry, now=None) -> bool:
     return nominator_may_move(entry.status, S.SUBMITTED) and can_edit(entry, now)
+
+
+def same_organisation(expert, entry) -> bool:
+    """An expert never reviews an entry of their own organisation: User.organisation against both
+    language versions of the entry's organisation name, ignoring case and surrounding spaces."""
+    mine = (expert.organisation or "").strip().casefold()
+    if not mine:
+        return False
+    return mine in {(entry.org_name_zh_hans or "").strip().casefold(), (entry.org_name_en or "").strip().casefold()}

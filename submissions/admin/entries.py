@@ -332,10 +332,18 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
         return self.readonly_fields + (["source"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        if not change:  # an entry created by the secretariat on behalf of a nominee
-            obj.nominator = request.user
-            obj.edition = queries.current_edition()
-        super().save_model(request, obj, form, change)
+        # A new entry is the secretariat's, on behalf of a nominee (nominator, edition: see the service).
+        services.save_entry_by_organiser(entry=obj, by=request.user, created=not change)
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        services.save_entry_rows_by_organiser(entry=form.instance, formsets=formsets, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_entries([obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_entries(queryset.select_related("edition"), by=request.user)
 
     def get_changeform_initial_data(self, request):
         # Entries created in the admin come from the secretariat unless the organiser says otherwise.

@@ -5,6 +5,7 @@ selection and the publication of the results. Votes have no admin: the ballot is
 tally shows only totals."""
 
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
@@ -42,6 +43,28 @@ from ..services import review as review_services
 from ..services import selection as selection_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _adopt(obj, saved):
+    """Make the admin's unsaved object the row a service saved (for the admin's log and redirect)."""
+    obj.__dict__.update(saved.__dict__)
+
+
+class AssignmentAdminForm(forms.ModelForm):
+    """Refuses, as a form error, what services.review.assign_expert() refuses."""
+
+    class Meta:
+        model = Assignment
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        expert, entry = cleaned.get("expert"), cleaned.get("entry")
+        if self.instance.pk is None and expert and entry:
+            problem = review_queries.assignment_problem(expert, entry)
+            if problem is not None:
+                raise problem
+        return cleaned
 
 
 class ExpertChoiceMixin:
@@ -164,6 +187,7 @@ class AssignmentAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
                      "expert__full_name"]
     autocomplete_fields = ["entry"]
     readonly_fields = ["assigned_at", "assigned_by"]
+    form = AssignmentAdminForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(has_review=Exists(Review.objects.filter(assignment=OuterRef("pk"))))
@@ -184,10 +208,19 @@ class AssignmentAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
     def reviewed(self, assignment):
         return assignment.has_review
 
+    def get_readonly_fields(self, request, obj=None):
+        # An assignment is made or removed, never moved to another expert or entry.
+        return self.readonly_fields + (["expert", "entry"] if obj else [])
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.assigned_by = request.user
-        super().save_model(request, obj, form, change)
+        if not change:  # nothing else can change (see get_readonly_fields)
+            _adopt(obj, review_services.assign_expert(expert=obj.expert, entry=obj.entry, by=request.user))
+
+    def delete_model(self, request, obj):
+        review_services.remove_assignments([obj])
+
+    def delete_queryset(self, request, queryset):
+        review_services.remove_assignments(queryset)
 
     def get_urls(self):
         return [path("assign/", self.admin_site.admin_view(self.assign_view), name="submissions_assignment_assign")
@@ -235,10 +268,21 @@ class ConflictAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["entry"]
     readonly_fields = ["declared_by", "declared_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["expert", "entry"] if obj else [])
+
     def save_model(self, request, obj, form, change):
-        if not change:  # marked in advance by the secretariat
-            obj.declared_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            review_services.change_conflict_reason(conflict=obj, reason=obj.reason)
+        else:  # marked in advance by the secretariat; the organisers are told by e-mail
+            _adopt(obj, review_services.declare_conflict(expert=obj.expert, entry=obj.entry, reason=obj.reason,
+                                                         by=request.user))
+
+    def delete_model(self, request, obj):
+        review_services.remove_conflicts([obj])
+
+    def delete_queryset(self, request, queryset):
+        review_services.remove_conflicts(queryset)
 
 
 class ScoreInline(admin.TabularInline):

@@ -1,8 +1,11 @@
 """Reads of the expert review that decide visibility. An expert only ever gets querysets
 filtered on their own assignments, reviews and votes: anything else answers 404."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
+from .. import rules
 from ..enums import EntryStatus
 from ..models import Assignment, Ballot, Conflict, Criterion, Edition, Entry, Review, Round, User, Vote
 from ..roles import EXPERT
@@ -25,6 +28,24 @@ def is_expert(user) -> bool:
 def committee():
     """The experts: active members of the Expert group."""
     return User.objects.filter(groups__name=EXPERT, is_active=True).distinct()
+
+
+def assignment_problem(expert, entry, *, exclude=None):
+    """Why `expert` may not be assigned `entry` (the rules of services.review.assign_entries), as
+    a translated ValidationError, or None. `exclude`: the assignment being checked itself."""
+    params = {"expert": expert.get_full_name() or expert.email}
+    if not committee().filter(pk=expert.pk).exists():
+        return ValidationError(_("%(expert)s is not a member of the expert committee."), code="not_expert",
+                               params=params)
+    if rules.same_organisation(expert, entry):
+        return ValidationError(_("%(expert)s works for the organisation of this entry and cannot review it."),
+                               code="same_organisation", params=params)
+    if Conflict.objects.filter(expert=expert, entry=entry).exists():
+        return ValidationError(_("%(expert)s declared a conflict of interest on this entry."), code="conflict",
+                               params=params)
+    if Assignment.objects.filter(expert=expert, entry=entry).exclude(pk=getattr(exclude, "pk", None)).exists():
+        return ValidationError(_("%(expert)s is already assigned to this entry."), code="assigned", params=params)
+    return None
 
 
 

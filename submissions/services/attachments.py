@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from .. import page_cache
 from ..enums import AttachmentKind, EntryStatus
 from ..models import Attachment, Entry
 from ..selectors.completeness import missing_items
@@ -168,12 +169,19 @@ def add_attachment(*, entry: Entry, kind: str, upload, caption_zh_hans="", capti
                 _delete_attachment_files_on_commit(old)
                 old.delete()
             Entry.objects.filter(pk=entry.pk).update(updated_at=timezone.now())
+            _refresh_public_pages(entry)
     except BaseException:
         storage = Attachment._meta.get_field("file").storage
         for name in stored:
             storage.delete(name)
         raise
     return attachment
+
+
+def _refresh_public_pages(entry: Entry):
+    # The images of a published result show on the results page.
+    if entry.edition.results_published:
+        page_cache.invalidate_on_commit()
 
 
 def _delete_attachment_files_on_commit(attachment: Attachment):
@@ -189,6 +197,7 @@ def remove_attachment(*, attachment: Attachment):
         _delete_attachment_files_on_commit(attachment)
         attachment.delete()
         Entry.objects.filter(pk=entry.pk).update(updated_at=timezone.now())
+        _refresh_public_pages(entry)
         if entry.status == S.SUBMITTED and any(m.section == "attachments" for m in missing_items(entry)):
             raise ValidationError(_("A submitted entry must keep its required files: upload a replacement instead."),
                                   code="required_file")

@@ -52,6 +52,8 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from .. import page_cache
+
 FORMAT, FORMAT_VERSION = "wnevc-edition-backup", 1
 MANIFEST, CHECKSUMS = "manifest.json", "checksums.sha256"
 CHUNK_SIZE = 1024 * 1024
@@ -563,5 +565,6 @@ def import_edition(path) -> dict:
             if isinstance(error, (DatabaseError, DeserializationError, ObjectDoesNotExist, ValidationError, OSError)):
                 raise BackupError(f"The import failed and was rolled back, nothing was restored: {error}") from error
             raise
+    page_cache.invalidate()  # committed: a restored edition may have published results
     files_total = manifest["files"]["count"]
     return {"manifest": manifest, **result, "files_written": len(written), "files_kept": files_total - len(written)}

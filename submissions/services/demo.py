@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from .. import page_cache
 from ..models import (
     Category,
     Edition,
@@ -111,6 +112,7 @@ def build_edition(now=None) -> Edition:
         "opens_at": now - timedelta(days=30), "closes_at": now + timedelta(days=60),
         "cutting_edge_quota": 8, "innovative_quota": 8,
     })
+    page_cache.invalidate_on_commit()
     return edition
 
 
@@ -125,6 +127,7 @@ def build_reference_content():
         Page.objects.update_or_create(slug=slug, defaults={
             "kind": kind, "title_zh_hans": title_zh, "title_en": title_en, "body_zh_hans": body_zh,
             "body_en": body_en, "order": order})
+    page_cache.invalidate_on_commit()
 
 
 DEMO_USERS = [

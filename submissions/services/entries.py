@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import rules
+from .. import page_cache, rules
 from ..enums import EntryStatus
-from ..models import Entry, ReferenceCounter, StatusChange
+from ..models import Edition, Entry, ReferenceCounter, StatusChange
 from ..selectors.completeness import ensure_complete
 from . import mail as emails
 
@@ -29,12 +29,28 @@ def _allocate_reference(entry: Entry) -> str:
     return f"WNEVC{entry.edition.year}-{entry.category.reference_code}-{counter.last_number:04d}"
 
 
-def _move(entry: Entry, to: str, *, by, note: str = "") -> StatusChange:
+def _forbidden(entry: Entry, to: str) -> ValidationError:
+    return ValidationError(_("An entry that is “%(current)s” cannot become “%(target)s”."), code="transition",
+                           params={"current": S(entry.status).label, "target": S(to).label})  # lazy: both in the reader's language
+
+
+def _move(entry: Entry, to: str, *, by, table, note: str = "") -> StatusChange:
+    """The one place an entry's status changes: `table` is rules.NOMINATOR_MOVES or
+    rules.ORGANISER_MOVES; a move it does not list raises ValidationError before anything is
+    written (the callers' own checks give the friendlier messages first)."""
+    if to not in table.get(entry.status, ()):
+        raise _forbidden(entry, to)
     change = StatusChange.objects.create(entry=entry, from_status=entry.status, to_status=to, by=by, note=note)
     entry.status = to
     entry._history_user = by  # django-simple-history: who and why, also outside a request
     entry._change_reason = note or f"{change.from_status} → {to}"
     return change
+
+
+def refresh_public_pages(entry: Entry):
+    """Entries show to visitors only on the results page of a published edition."""
+    if entry.edition.results_published:
+        page_cache.invalidate_on_commit()
 
 
 def _locked(entry: Entry) -> Entry:
@@ -58,7 +74,7 @@ def submit_entry(*, entry: Entry, by) -> Entry:
         resubmitted = entry.status == S.RETURNED
         if not entry.reference:
             entry.reference = _allocate_reference(entry)
-        change = _move(entry, S.SUBMITTED, by=by,
+        change = _move(entry, S.SUBMITTED, by=by, table=rules.NOMINATOR_MOVES,
                        note=str(_("Resubmitted after correction")) if resubmitted else "")
         entry.submitted_at = entry.submitted_at or timezone.now()
         entry.correction_deadline = None
@@ -74,7 +90,7 @@ def withdraw_entry(*, entry: Entry, by, note: str = "") -> Entry:
         entry = _locked(entry)
         if not rules.can_withdraw(entry):
             raise ValidationError(_("This entry can no longer be withdrawn."), code="locked")
-        change = _move(entry, S.WITHDRAWN, by=by, note=note)
+        change = _move(entry, S.WITHDRAWN, by=by, table=rules.NOMINATOR_MOVES, note=note)
         entry.save(update_fields=["status", "updated_at"])
         emails.notify_organisers(entry, change)
     return entry
@@ -86,7 +102,7 @@ def reopen_entry(*, entry: Entry, by) -> Entry:
         entry = _locked(entry)
         if not rules.can_reopen(entry):
             raise ValidationError(_("This entry can no longer be reopened."), code="locked")
-        _move(entry, S.DRAFT, by=by)
+        _move(entry, S.DRAFT, by=by, table=rules.NOMINATOR_MOVES)
         entry.save(update_fields=["status", "updated_at"])
     return entry
 
@@ -97,16 +113,15 @@ def change_status(*, entry: Entry, to: str, by, note: str = "", correction_deadl
     with transaction.atomic():
         entry = _locked(entry)
         if not rules.organiser_may_move(entry.status, to):
-            raise ValidationError(
-                _("An entry that is “%(current)s” cannot become “%(target)s”."), code="transition",
-                params={"current": entry.get_status_display(), "target": S(to).label})
+            raise _forbidden(entry, to)
         if to == S.RETURNED:
             if not note.strip():
                 raise ValidationError(_("Please tell the nominator what to correct."), code="note_required")
             entry.correction_deadline = correction_deadline
-        change = _move(entry, to, by=by, note=note)
+        change = _move(entry, to, by=by, table=rules.ORGANISER_MOVES, note=note)
         entry.save(update_fields=["status", "correction_deadline", "updated_at"])
         emails.send_status_changed(entry, change)
+        refresh_public_pages(entry)
     return entry
 
 
@@ -125,4 +140,37 @@ def save_entry(*, form, formsets, user, edition) -> Entry:
             formset.save()
         if entry.status == S.SUBMITTED:
             ensure_complete(entry)
+        refresh_public_pages(entry)
     return entry
+
+
+def save_entry_by_organiser(*, entry: Entry, by, created: bool) -> Entry:
+    """An organiser's edit in the admin (the form's values already on `entry`). A new entry is
+    the secretariat's: its nominator is the organiser and its edition the current one (its
+    source is the one chosen in the form). The status is never set here (see change_status)."""
+    with transaction.atomic():
+        if created:
+            entry.nominator = by
+            entry.edition = Edition.objects.current()
+        entry._history_user = by
+        entry.save()
+        refresh_public_pages(entry)
+    return entry
+
+
+def save_entry_rows_by_organiser(*, entry: Entry, formsets, by) -> Entry:
+    """The admin's row formsets of an entry (co-applicants, indicators, IP, awards, contributors)."""
+    with transaction.atomic():
+        for formset in formsets:
+            formset.save()
+        refresh_public_pages(entry)
+    return entry
+
+
+def delete_entries(entries, *, by=None):
+    """Delete entries one by one (the history records each; files go with their rows' cascade)."""
+    with transaction.atomic():
+        for entry in list(entries):
+            entry._history_user = by
+            refresh_public_pages(entry)
+            entry.delete()

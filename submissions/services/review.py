@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import rules
 from ..enums import SCORE_MAX, SCORE_MIN, EntryStatus
 from ..models import Assignment, Ballot, Category, Conflict, Criterion, Entry, Review, Round, Score, User, Vote
-from ..selectors.review import committee, is_expert
+from ..selectors.review import assignment_problem, committee, is_expert
 from ..selectors.tally import quota
 from . import mail as emails
 
@@ -23,11 +24,7 @@ S = EntryStatus
 
 
 # --- Assignment and conflicts ---------------------------------------------------------------------
-def _same_organisation(expert: User, entry: Entry) -> bool:
-    mine = expert.organisation.strip().casefold()
-    if not mine:
-        return False
-    return mine in {(entry.org_name_zh_hans or "").strip().casefold(), (entry.org_name_en or "").strip().casefold()}
+_same_organisation = rules.same_organisation
 
 
 @dataclass
@@ -78,6 +75,41 @@ def assign_entries(*, entries, per_entry: int = 3, by=None, experts=None) -> Ass
             assignment.save()
         result.created = new
     return result
+
+
+def assign_expert(*, expert: User, entry: Entry, by=None) -> Assignment:
+    """Assign one expert to one entry (the admin's add form), under the rules of assign_entries():
+    a committee member, not of the entry's organisation, without a conflict of interest, not yet
+    assigned. Raises ValidationError with a translated message, saving nothing."""
+    with transaction.atomic():
+        problem = assignment_problem(expert, entry)
+        if problem is not None:
+            raise problem
+        assignment = Assignment(expert=expert, entry=entry, assigned_by=by)
+        assignment.save()
+    return assignment
+
+
+def remove_assignments(assignments):
+    """Delete assignments (and their reviews) one by one, so that the history records each."""
+    with transaction.atomic():
+        for assignment in list(assignments):
+            assignment.delete()
+
+
+def change_conflict_reason(*, conflict: Conflict, reason: str) -> Conflict:
+    if not reason.strip():
+        raise ValidationError(_("Please give the reason for the conflict of interest."), code="reason_required")
+    conflict.reason = reason.strip()
+    conflict.save(update_fields=["reason"])
+    return conflict
+
+
+def remove_conflicts(conflicts):
+    """Withdraw conflicts of interest one by one (history): the expert sees the entry again."""
+    with transaction.atomic():
+        for conflict in list(conflicts):
+            conflict.delete()
 
 
 def declare_conflict(*, expert: User, entry: Entry, reason: str, by=None) -> Conflict:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import page_cache
 from ..enums import EntryStatus
 from ..models import Category, Edition, SelectionDecision, SelectionOutcome
 from ..selectors.tally import tally
@@ -57,6 +58,8 @@ def confirm_selection(*, edition: Edition, category: Category, selected, by, not
                 decision=decision, entry=row.entry, rank=row.final_rank, votes=row.votes,
                 mean_score=None if row.mean is None else Decimal(str(row.mean)),
                 selected=chosen, nominated=innovative and not chosen)
+        if edition.results_published:  # the outcomes (the nominated tier) show at once
+            page_cache.invalidate_on_commit()
     return decision
 
 
@@ -65,6 +68,8 @@ def publish_results(*, edition: Edition, publish: bool = True) -> Edition:
     if publish and not SelectionDecision.objects.filter(edition=edition).exists():
         raise ValidationError(_("Confirm the selection of at least one category before publishing the results."),
                               code="nothing_confirmed")
-    Edition.objects.filter(pk=edition.pk).update(results_published=publish)
+    with transaction.atomic():
+        Edition.objects.filter(pk=edition.pk).update(results_published=publish)
+        page_cache.invalidate_on_commit()  # the home page's link and the results page itself
     edition.results_published = publish
     return edition
