@@ -195,7 +195,7 @@ time_zone = UTC
 """)
 
     def recreate_database(self):
-        import psycopg2
+        import psycopg2  # noqa: PLC0415 (only when pretalx is benchmarked; the import error is reported)
 
         d = self.db
         try:

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from importlib.metadata import version
 from pathlib import Path
 
 import psycopg2
@@ -491,8 +492,6 @@ def prepare_pretalx(args, tmp):
     errors list)."""
     if args.no_pretalx:
         return None, None, ["skipped (--no-pretalx)"]
-    from importlib.metadata import version
-
     pretalx = Pretalx(tmp, args.database_url, PRETALX_PORT, version("gunicorn"),
                       log=lambda text: print(text, flush=True))
     errors = []

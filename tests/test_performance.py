@@ -19,6 +19,7 @@ from submissions.models import CoApplicant, Entry, TechnicalField
 from submissions.roles import EXPERT
 from submissions.selectors import entries as queries
 from submissions.services import attachments as attachment_services
+from submissions.services.content import save_content
 from tests.factories import EntryFactory, UserFactory, pdf_upload, png_upload
 from tests.helpers import full_form, make_expert
 
@@ -162,12 +163,14 @@ def test_a_form_with_errors_is_never_cached_nor_served_to_a_later_view(client, d
     assert "is-invalid" not in edit_page(client, draft)
 
 
-def test_renaming_a_technical_field_shows_the_new_name_in_a_cached_form(client, draft, nominator):
+def test_renaming_a_technical_field_shows_the_new_name_in_a_cached_form(client, draft, nominator,
+                                                                        django_capture_on_commit_callbacks):
     client.force_login(nominator)
     edit_page(client, draft)
     field = TechnicalField.objects.filter(active=True).first()
     field.name_en = "Renamed technical field"
-    field.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        save_content(field)  # as the admin does: the content version moves
     assert "Renamed technical field" in edit_page(client, draft)
 
 

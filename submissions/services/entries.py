@@ -31,7 +31,8 @@ def _allocate_reference(entry: Entry) -> str:
 
 def _forbidden(entry: Entry, to: str) -> ValidationError:
     return ValidationError(_("An entry that is “%(current)s” cannot become “%(target)s”."), code="transition",
-                           params={"current": S(entry.status).label, "target": S(to).label})  # lazy: both in the reader's language
+                           params={"current": S(entry.status).label,  # lazy: both in the reader's language
+                                   "target": S(to).label})
 
 
 def _move(entry: Entry, to: str, *, by, table, note: str = "") -> StatusChange:

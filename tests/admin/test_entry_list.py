@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django import forms
+from django.contrib.admin import ModelAdmin, site
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -111,8 +112,6 @@ def test_search_matches_every_term_in_any_field_like_django(organiser_client, ed
         response = organiser_client.get(CHANGELIST, {"q": term}, headers=EN)
         assert set(response.context["cl"].result_list) == expected, term
         # The same matches as Django's own search over the same search_fields.
-        from django.contrib.admin import ModelAdmin, site
-
         model_admin = site._registry[Entry]
         standard, _duplicates = ModelAdmin.get_search_results(model_admin, None, Entry.objects.all(), term)
         assert set(standard) == expected, term

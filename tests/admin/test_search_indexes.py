@@ -3,6 +3,7 @@
 import importlib
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from submissions.models import Entry
@@ -43,8 +44,6 @@ def test_the_indexes_match_the_sql_of_icontains():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_runs_backwards_and_forwards():
-    from django.core.management import call_command
-
     call_command("migrate", "submissions", "0005", verbosity=0)
     assert index_names() == set()
     call_command("migrate", "submissions", verbosity=0)

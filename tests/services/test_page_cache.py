@@ -2,9 +2,12 @@
 by name (no signals); the admin's reference content goes through services.content."""
 
 import pytest
+from django.db.models.signals import post_delete, post_save
+from django.test import Client
+from django.utils import timezone
 
 from submissions import page_cache
-from submissions.models import Category, Page
+from submissions.models import Attachment, Category, Edition, Entry, Page, TechnicalField
 from submissions.services import attachments as attachment_services
 from submissions.services import content as content_services
 from submissions.services import selection as selection_services
@@ -75,8 +78,6 @@ def test_a_new_public_image_of_a_published_result_shows_at_once(client, edition,
 
 # --- Reference content in the admin -----------------------------------------------------------------
 def _change_form_data(client, url):
-    from django.utils import timezone
-
     page = client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
@@ -97,8 +98,6 @@ def _change_form_data(client, url):
 
 def test_a_category_renamed_in_the_admin_shows_on_the_cached_home_page(client, organiser, edition, page_cache_on,
                                                                        django_capture_on_commit_callbacks):
-    from django.test import Client
-
     visitor = Client()
     category = Category.objects.get(code=Category.CUTTING_EDGE)
     assert category.name_en in html(visitor, "/en/")
@@ -114,8 +113,6 @@ def test_a_category_renamed_in_the_admin_shows_on_the_cached_home_page(client, o
 
 def test_a_page_deleted_with_the_admin_action_is_gone_from_the_cache(client, organiser, edition, page_cache_on,
                                                                      django_capture_on_commit_callbacks):
-    from django.test import Client
-
     visitor = Client()
     page = Page.objects.filter(published=True, kind=Page.Kind.PAGE).first()
     url = f"/en/pages/{page.slug}/"
@@ -155,10 +152,6 @@ def test_only_reference_content_goes_through_the_content_service(edition, nomina
 
 
 def test_no_signal_wiring_is_left(edition):
-    from django.db.models.signals import post_delete, post_save
-
-    from submissions.models import Attachment, Edition, Entry, TechnicalField
-
     assert not hasattr(page_cache, "connect_signals")
     for model in (Edition, Category, TechnicalField, Page, Entry, Attachment):
         receivers = post_save._live_receivers(model) + post_delete._live_receivers(model)
