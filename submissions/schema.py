@@ -78,7 +78,8 @@ SECTIONS = (
     )),
     Section("organisation", _("2. Applicant organisation"), (
         Field("org_name", ONE, autocomplete="organization"),
-        Field("org_country", YES, cols="col-12 col-md-6"),
+        Field("org_country", YES, cols="col-12 col-md-6",
+              help=_("Type the name in Chinese or English and choose it from the list.")),
         Field("org_type", YES, cols="col-12 col-md-6"),
         Field("org_address", ONE, autocomplete="street-address"),
         Field("org_registration_number", cols="col-12 col-md-4",
