@@ -22,6 +22,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
+# pytest exits 5 when it collected no tests: a failure, said as such.
+NO_TESTS_FAILS = || { rc=$$?; [ $$rc -ne 5 ] || echo "*** pytest collected no tests (exit 5)" >&2; exit $$rc; }
+
 # Compile the translations (the .mo files are build output, not committed).
 locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=$(VENV) -v0
@@ -34,12 +37,14 @@ run: setup
 	@echo "Serving http://127.0.0.1:8000/ (Ctrl+C to stop)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-# The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
+# The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one. JUnit reports go to
+# test-results/sqlite.xml and test-results/postgres.xml (.ci/check_skips.py reads them in CI).
 test: venv-dev locale/zh_Hans/LC_MESSAGES/django.mo
+	@rm -f test-results/sqlite.xml test-results/postgres.xml
 	@echo "--- on the embedded SQLite database"
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest --junitxml=test-results/sqlite.xml $(NO_TESTS_FAILS)
 	@case "$$DATABASE_URL" in postgres*) echo "--- again on PostgreSQL ($$DATABASE_URL)"; \
-	  $(PY) -m pytest -p no:cacheprovider;; \
+	  $(PY) -m pytest -p no:cacheprovider --junitxml=test-results/postgres.xml $(NO_TESTS_FAILS);; \
 	  *) echo "DATABASE_URL does not point at PostgreSQL: SQLite only";; esac
 
 # ruff with the settings in pyproject.toml (not part of .ci/run).
