@@ -4,15 +4,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test setup venv messages check-messages screenshots vendor clean bench cluster-test load
+.PHONY: run test setup venv venv-dev lint messages check-messages screenshots vendor clean bench cluster-test load
 
+# What production runs (requirements.txt): enough for run, bench, load and cluster-test.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# Test and lint tools on top (requirements-dev.txt, which includes requirements.txt); rebuilt when
+# either file changes.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+# pytest exits 5 when it collected no tests: a failure, said as such.
+NO_TESTS_FAILS = || { rc=$$?; [ $$rc -ne 5 ] || echo "*** pytest collected no tests (exit 5)" >&2; exit $$rc; }
 
 # Compile the translations (the .mo files are build output, not committed).
 locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(VENV)/.installed
@@ -26,13 +37,19 @@ run: setup
 	@echo "Serving http://127.0.0.1:8000/ (Ctrl+C to stop)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-# The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
-test: venv locale/zh_Hans/LC_MESSAGES/django.mo
+# The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one. JUnit reports go to
+# test-results/sqlite.xml and test-results/postgres.xml (.ci/check_skips.py reads them in CI).
+test: venv-dev locale/zh_Hans/LC_MESSAGES/django.mo
+	@rm -f test-results/sqlite.xml test-results/postgres.xml
 	@echo "--- on the embedded SQLite database"
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest --junitxml=test-results/sqlite.xml $(NO_TESTS_FAILS)
 	@case "$$DATABASE_URL" in postgres*) echo "--- again on PostgreSQL ($$DATABASE_URL)"; \
-	  $(PY) -m pytest -p no:cacheprovider;; \
+	  $(PY) -m pytest -p no:cacheprovider --junitxml=test-results/postgres.xml $(NO_TESTS_FAILS);; \
 	  *) echo "DATABASE_URL does not point at PostgreSQL: SQLite only";; esac
+
+# ruff with the settings in pyproject.toml (not part of .ci/run).
+lint: venv-dev
+	$(PY) -m ruff check .
 
 # Refresh the catalogue after adding strings, then translate the new msgids in django.po.
 messages: venv
@@ -53,7 +70,7 @@ load: venv locale/zh_Hans/LC_MESSAGES/django.mo
 cluster-test: venv locale/zh_Hans/LC_MESSAGES/django.mo
 	$(PY) deploy/cluster_test.py
 
-screenshots: setup
+screenshots: venv-dev setup
 	$(DEV_ENV) $(PY) -m pytest tests/browser/test_screenshots.py -p no:cacheprovider --screenshots-dir docs/screenshots
 
 # Re-vendor the front-end packages from npm (the copies are committed; no CDN at run time).

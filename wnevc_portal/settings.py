@@ -99,9 +99,10 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
+# An unset or empty DATABASE_URL (`DATABASE_URL= make test`) means the default SQLite file.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
