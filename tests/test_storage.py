@@ -41,7 +41,7 @@ def _free_port():
 def s3_endpoint():
     server = Path(sys.executable).with_name("moto_server")
     if not server.exists():
-        pytest.skip("moto[server] is not installed (it is in requirements.txt)")
+        pytest.skip("moto[server] is not installed (it is in requirements-dev.txt)")
     port = _free_port()
     process = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

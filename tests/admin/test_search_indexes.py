@@ -50,10 +50,9 @@ def test_the_migration_runs_backwards_and_forwards():
     assert index_names() == (NAMES if connection.vendor == "postgresql" else set())
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_search_uses_the_indexes_on_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL plans only")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is too small to prefer an index
     plan = Entry.objects.filter(title_en__icontains="battery").only("pk").explain()

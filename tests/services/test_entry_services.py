@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from submissions.models import Category, Entry, EntryStatus, OutgoingMail, StatusChange
@@ -82,10 +82,9 @@ def test_mail_server_failure_keeps_the_entry_and_the_queued_mail(client, setting
     assert any(entry.reference in m.subject for m in mail.outbox)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks between separate connections are tested on PostgreSQL (make test with DATABASE_URL)")
 
     message = OutgoingMail.objects.create(to="nominee@example.com", subject="Entry received", body="…")
     other = OutgoingMail.objects.create(to="second@example.com", subject="Entry received", body="…")
@@ -116,10 +115,9 @@ def test_a_message_being_sent_by_another_server_is_left_to_it_and_sent_once():
     assert sorted(m.to[0] for m in mail.outbox) == sorted([message.to, other.to])
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_reference_numbers_are_unique_under_20_concurrent_submissions():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency of separate connections is tested on PostgreSQL (run make test with DATABASE_URL)")
 
     demo.build_reference_content()
     edition = demo.build_edition()

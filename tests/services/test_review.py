@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import translation
 
 from submissions.models import (
@@ -273,10 +273,9 @@ def test_one_vote_per_round_expert_and_entry_is_a_database_constraint(final):
         Vote.objects.create(round=vote, expert=x1, entry=alpha)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_vote_limit_holds_under_concurrent_ballots_of_one_expert():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency of separate connections is tested on PostgreSQL (run with DATABASE_URL)")
 
     demo.build_reference_content()
     edition = demo.build_edition()
