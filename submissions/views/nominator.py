@@ -88,6 +88,11 @@ def entry_list(request):
         "entries": entries, "edition": edition, "can_create": bool(edition and edition.is_open())})
 
 
+def _missing_with_files(entry) -> list:
+    prefetch_related_objects([entry], "attachments")  # read once for the completeness check and the file list
+    return completeness.missing_items(entry)
+
+
 def _render_form(request, form, formsets, entry, edition, *, missing=None, check=False, status=200,
                  cacheable=False):
     """The form page. With `cacheable` (an unbound form without errors: a GET) the fields are a
@@ -97,7 +102,9 @@ def _render_form(request, form, formsets, entry, edition, *, missing=None, check
     fragment has to be rendered. The CSRF token, the form token, messages and the error summary
     are outside the fragment."""
     saved = entry if entry and entry.pk else None
-    missing = missing if missing is not None else (completeness.missing_items(entry) if saved else [])
+    if missing is None:
+        # Read only if a fragment that shows them has to be rendered (the section badges, the file list).
+        missing = SimpleLazyObject(lambda: _missing_with_files(saved)) if saved else []
     form_version = ":".join(str(part) for part in (
         request.user.pk, request.user.full_name, request.user.email, request.user.language,
         saved.pk if saved else "new", saved.updated_at.timestamp() if saved else "", page_cache.content_version()))
@@ -111,9 +118,9 @@ def _render_form(request, form, formsets, entry, edition, *, missing=None, check
             form, formsets = SimpleLazyObject(form), SimpleLazyObject(formsets)
     context = {
         "form": form, "formsets": formsets, "entry": saved, "edition": edition,
-        "sections": _section_status(missing), "missing": missing,
+        "sections": SimpleLazyObject(lambda: _section_status(missing)), "missing": missing,
         "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
-        "maturity_warning": completeness.maturity_warning(entry) if saved else "",
+        "maturity_warning": SimpleLazyObject(lambda: completeness.maturity_warning(saved)) if saved else "",
         "section_titles": list(SECTION_TITLES.items()),
         "cacheable": cacheable,
         "form_version": form_version,
@@ -159,11 +166,10 @@ def entry_edit(request, pk):
         return redirect(entry)
     if request.method == "POST":
         return _handle_form_post(request, entry, entry.edition)
-    prefetch_related_objects([entry], "attachments")  # for the completeness check and the file list
-    missing = completeness.missing_items(entry)
     if not request.GET.get("check"):
         return _render_form(request, lambda: EntryForm(instance=entry), lambda: build_formsets(instance=entry),
-                            entry, entry.edition, missing=missing, cacheable=True)
+                            entry, entry.edition, cacheable=True)
+    missing = _missing_with_files(entry)
     # After a refused submission: show each missing item at its field and in the summary.
     form = EntryForm(instance=entry)
     form.cleaned_data = {}
