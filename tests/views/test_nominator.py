@@ -304,3 +304,17 @@ def test_withdrawn_entry_can_be_reopened_while_open(client, complete_entry, nomi
     client.post(f"/en/nominations/{complete_entry.pk}/reopen/")
     complete_entry.refresh_from_db()
     assert complete_entry.status == EntryStatus.DRAFT
+
+
+def test_a_1000_character_withdrawal_reason_is_kept_whole(client, complete_entry, nominator):
+    """The history's change reason is a varchar(100): PostgreSQL refused the long note with a 500."""
+    submit_entry(entry=complete_entry, by=nominator)
+    client.force_login(nominator)
+    reason = "撤" * 500 + "w" * 500
+    response = client.post(f"/en/nominations/{complete_entry.pk}/withdraw/", {"note": reason})
+    assert response.status_code == 302
+    complete_entry.refresh_from_db()
+    assert complete_entry.status == EntryStatus.WITHDRAWN
+    assert StatusChange.objects.get(entry=complete_entry, to_status="withdrawn").note == reason
+    history_reason = complete_entry.history.latest().history_change_reason
+    assert len(history_reason) == 100 and history_reason == "撤" * 99 + "…"
