@@ -54,6 +54,12 @@ def full_form(rows=True, **overrides):
 
 
 # --- Entries at a given stage ------------------------------------------------------------------------------
+def issued_form_token(client) -> str:
+    """The form token the new-entry page issues to the logged-in nominator."""
+    page = client.get("/en/nominations/new/").content.decode()
+    return page.split('name="form_token" value="')[1].split('"')[0]
+
+
 def submitted_entry(edition, nominator=None, **fields):
     nominator = nominator or UserFactory()
     entry = EntryFactory(edition=edition, nominator=nominator, with_materials=True, **fields)

@@ -42,6 +42,7 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-dev-only-not-for-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "submissions.views.errors.csrf_failure"  # our translated page, not Django's
 
 INSTALLED_APPS = [
     "modeltranslation",  # must come before django.contrib.admin
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "submissions.middleware.ControlCharactersMiddleware",  # NUL & co. in a URL: 400, not a 500
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -6,9 +6,10 @@ from modeltranslation.admin import TabbedTranslationAdmin
 
 from ..models import Category, Edition, Page, TechnicalField
 from ..services import content as content_services
+from .safety import ValidIdsMixin
 
 
-class ContentAdmin(TabbedTranslationAdmin):
+class ContentAdmin(ValidIdsMixin, TabbedTranslationAdmin):
     def save_model(self, request, obj, form, change):
         content_services.save_content(obj)
 

@@ -27,7 +27,6 @@ from django_countries import countries
 from django_countries.fields import CountryField
 from django_countries.widgets import LazySelect
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
-from simple_history.admin import SimpleHistoryAdmin
 
 from .. import rules, schema
 from ..exports.dossier import build_dossier
@@ -48,6 +47,7 @@ from ..models import (
 from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
+from .safety import HistoryAdmin
 
 
 class CountrySelect(LazySelect):
@@ -239,7 +239,7 @@ class EntryChangeList(ChangeList):
         return str(quote(getattr(result, self.pk_attname))).join(self._change_url)
 
 
-class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
+class EntryAdmin(AdminFormfields, HistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
                     "submitted_at", "file_count"]

@@ -18,7 +18,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..exports.tally import tally_xlsx
 from ..forms.review import AssignForm, ConfirmSelectionForm
@@ -41,6 +40,7 @@ from ..selectors import review as review_queries
 from ..selectors import tally as tally_selectors
 from ..services import review as review_services
 from ..services import selection as selection_services
+from .safety import HistoryAdmin, ValidIdsMixin
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,7 +77,7 @@ class ExpertChoiceMixin:
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
+class CriterionAdmin(HistoryAdmin, TabbedTranslationAdmin):
     list_display = ["name", "edition", "category", "weight", "order"]
     list_display_links = ["name"]
     list_editable = ["weight", "order"]
@@ -87,7 +87,7 @@ class CriterionAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(SimpleHistoryAdmin):
+class RoundAdmin(HistoryAdmin):
     change_list_template = "admin/submissions/review/round_change_list.html"
     list_display = ["edition", "kind", "opens_at", "closes_at", "quorum_percent", "threshold_percent"]
     list_filter = ["edition", "kind"]
@@ -177,7 +177,7 @@ class RoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(ExpertChoiceMixin, HistoryAdmin):
     change_list_template = "admin/submissions/review/assignment_change_list.html"
     list_display = ["entry", "entry_title", "expert", "entry_category", "entry_status", "reviewed", "assigned_at"]
     list_filter = ["entry__edition", "entry__category", "entry__technical_field", "entry__status",
@@ -260,7 +260,7 @@ class AssignmentAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(ExpertChoiceMixin, SimpleHistoryAdmin):
+class ConflictAdmin(ExpertChoiceMixin, HistoryAdmin):
     list_display = ["expert", "entry", "reason", "declared_by", "declared_at"]
     list_filter = ["entry__edition", ("expert", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["expert", "entry", "declared_by"]
@@ -297,7 +297,7 @@ class ScoreInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(HistoryAdmin):
     """Read only: a review is the expert's own statement."""
 
     list_display = ["entry", "expert", "abstained", "submitted_at", "updated_at"]
@@ -336,7 +336,7 @@ class SelectionOutcomeInline(admin.TabularInline):
 
 
 @admin.register(SelectionDecision)
-class SelectionDecisionAdmin(admin.ModelAdmin):
+class SelectionDecisionAdmin(ValidIdsMixin, admin.ModelAdmin):
     """The record of each confirmation (made in the tally, never edited afterwards)."""
 
     list_display = ["edition", "category", "decided_by", "decided_at"]

@@ -11,6 +11,11 @@ def current_edition():
     return Edition.objects.current()
 
 
+def form_token_taken(token) -> bool:
+    """Whether any entry, anyone's, was created from this form token."""
+    return Entry.objects.filter(form_token=token).exists()
+
+
 def entries_for_nominator(user):
     if not user.is_authenticated:
         return Entry.objects.none()

@@ -14,6 +14,7 @@ from ..selectors.completeness import ensure_complete
 from . import mail as emails
 
 S = EntryStatus
+HISTORY_REASON_LENGTH = 100  # history_change_reason's max_length
 
 
 # --- Status changes ------------------------------------------------------------------------------
@@ -35,6 +36,13 @@ def _forbidden(entry: Entry, to: str) -> ValidationError:
                                    "target": S(to).label})
 
 
+def history_reason(text: str) -> str:
+    """django-simple-history keeps the reason in a varchar(100): the full note stays in
+    StatusChange.note, the history gets it shortened with an ellipsis (PostgreSQL refuses longer),
+    the same in every language."""
+    return text if len(text) <= HISTORY_REASON_LENGTH else text[:HISTORY_REASON_LENGTH - 1] + "…"
+
+
 def _move(entry: Entry, to: str, *, by, table, note: str = "") -> StatusChange:
     """The one place an entry's status changes: `table` is rules.NOMINATOR_MOVES or
     rules.ORGANISER_MOVES; a move it does not list raises ValidationError before anything is
@@ -44,7 +52,7 @@ def _move(entry: Entry, to: str, *, by, table, note: str = "") -> StatusChange:
     change = StatusChange.objects.create(entry=entry, from_status=entry.status, to_status=to, by=by, note=note)
     entry.status = to
     entry._history_user = by  # django-simple-history: who and why, also outside a request
-    entry._change_reason = note or f"{change.from_status} → {to}"
+    entry._change_reason = history_reason(note or f"{change.from_status} → {to}")
     return change
 
 

@@ -25,6 +25,12 @@ def status_style(status):
 
 
 @register.filter
+def whole_minutes(duration):
+    """A timedelta in minutes, rounded up (the lockout's cool-off of django-axes)."""
+    return -(-int(duration.total_seconds()) // 60)
+
+
+@register.filter
 def html_lang(code):
     """BCP 47 tag for a Django language code (zh-hans -> zh-Hans)."""
     return "zh-Hans" if code in ("zh-hans", "zh_hans") else code

@@ -13,6 +13,12 @@ def permission_denied(request, exception):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: an expired or cookie-less form, explained (Django's own page
+    tells visitors to set DEBUG=True); the reason is logged by Django, not shown."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
 

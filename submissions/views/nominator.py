@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import ValidationError
@@ -119,7 +120,8 @@ def _render_form(request, form, formsets, entry, edition, *, missing=None, check
     context = {
         "form": form, "formsets": formsets, "entry": saved, "edition": edition,
         "sections": SimpleLazyObject(lambda: _section_status(missing)), "missing": missing,
-        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
+        # A failed POST keeps its token, so that the corrected form still saves the same entry.
+        "form_token": _issue_form_token(request.user, entry.form_token if request.method == "POST" and entry else None),
         "maturity_warning": SimpleLazyObject(lambda: completeness.maturity_warning(saved)) if saved else "",
         "section_titles": list(SECTION_TITLES.items()),
         "cacheable": cacheable,
@@ -140,21 +142,34 @@ def entry_create(request):
     entry = None
     if request.method == "POST":
         # A double click on "Save draft" sends the same token twice: the second request updates
-        # the entry the first one created instead of creating another.
-        token = _parse_token(request.POST.get("form_token", ""))
+        # the entry the first one created instead of creating another. Only a token we issued to
+        # this user counts; any other (another nominator's, a demo's, a made-up one) is a new form.
+        token = _own_form_token(request.user, request.POST.get("form_token", ""))
         entry = token and queries.entries_for_nominator(request.user).filter(form_token=token).first()
         if entry:
             return _handle_form_post(request, entry, edition)
+        if token is None or queries.form_token_taken(token):
+            token = uuid.uuid4()
         return _handle_form_post(request, Entry(form_token=token), edition)
     initial = {"contact_name": request.user.full_name, "contact_email": request.user.email,
                "contact_language": request.user.language, "signatory_name": request.user.full_name}
     return _render_form(request, lambda: EntryForm(initial=initial), build_formsets, None, edition, cacheable=True)
 
 
-def _parse_token(token):
+def _form_token_signer(user) -> signing.Signer:
+    return signing.Signer(salt=f"submissions.form_token.{user.pk}")
+
+
+def _issue_form_token(user, token: uuid.UUID | None = None) -> str:
+    """A form token for this user's new-entry form: a fresh UUID, signed for the user ("<hex>:<signature>")."""
+    return _form_token_signer(user).sign((token or uuid.uuid4()).hex)
+
+
+def _own_form_token(user, value: str) -> uuid.UUID | None:
+    """The UUID of a form token issued to this user, or None (another user's, tampered, made up)."""
     try:
-        return uuid.UUID(token)
-    except ValueError:
+        return uuid.UUID(_form_token_signer(user).unsign(value))
+    except (signing.BadSignature, ValueError):
         return None
 
 

@@ -269,3 +269,16 @@ def test_a_dossier_with_a_lost_file_still_downloads_and_lists_it(organiser_clien
     reference = submitted[0].reference
     assert archive.read(f"{reference}/MISSING-FILES.txt").decode() == "02-report-report.pdf\n"
     assert f"{reference}/01-image-image.png" in archive.namelist()
+
+
+def test_a_500_character_note_on_a_return_for_correction_is_kept_whole(organiser_client, submitted):
+    """The history's change reason is a varchar(100): PostgreSQL refused the long note with a 500."""
+    note = "Please add the test report. " * 17 + "x" * 24
+    assert len(note) == 500
+    response = _post_action(organiser_client, "return_for_correction", submitted[:1], apply="1", note=note,
+                            correction_deadline="2030-01-31T18:00")
+    assert response.status_code == 302
+    entry = Entry.objects.get(pk=submitted[0].pk)
+    assert entry.status == EntryStatus.RETURNED
+    assert StatusChange.objects.get(entry=entry, to_status=EntryStatus.RETURNED).note == note
+    assert entry.history.latest().history_change_reason == note[:99] + "…"

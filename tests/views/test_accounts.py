@@ -5,6 +5,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -178,3 +179,27 @@ def test_confirmation_mails_are_rate_limited(client, nominator, settings):
     assert client.post("/en/accounts/confirm-again/").status_code == 429
 
     assert OutgoingMail.objects.count() == settings.RATE_LIMITS["confirmation"]
+
+
+@pytest.mark.parametrize(("lang", "minutes", "expected"), [
+    ("en", 30, "is paused for 30 minutes."), ("zh-hans", 30, "已暂停30分钟。"), ("en", 1, "is paused for 1 minute."),
+    ("en", 15, "is paused for 15 minutes.")])
+def test_the_lockout_page_gives_the_configured_cool_off(client, nominator, settings, lang, minutes, expected):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=minutes)  # AXES_COOLOFF_MINUTES in the environment
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(f"/{lang}/accounts/login/", {"username": nominator.email, "password": "wrong"})
+    locked = client.post(f"/{lang}/accounts/login/", {"username": nominator.email, "password": "wrong"})
+    assert locked.status_code == 429
+    assert expected in locked.content.decode()
+
+
+@pytest.mark.parametrize(("lang", "title", "text"), [
+    ("en", "The form could not be sent", "Please go back, reload the page and send the form again."),
+    ("zh-hans", "表单未能提交", "请返回并刷新页面，然后重新提交表单。")])
+def test_a_refused_csrf_token_gives_our_translated_page(db, lang, title, text):
+    response = Client(enforce_csrf_checks=True).post(f"/{lang}/accounts/login/", {"username": "a@example.com",
+                                                                                   "password": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert title in html and text in html
+    assert "DEBUG" not in html and "CSRF verification failed" not in html

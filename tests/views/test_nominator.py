@@ -7,9 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from submissions.models import Entry, EntryStatus, OutgoingMail, StatusChange
+from submissions.services import demo
 from submissions.services.entries import change_status, submit_entry, withdraw_entry
 from tests.factories import EntryFactory, pdf_upload, png_upload
-from tests.helpers import full_form, management
+from tests.helpers import full_form, issued_form_token, management
 
 
 def upload_materials(client, lang, entry, letter=True):
@@ -183,10 +184,47 @@ def test_full_width_contact_details_are_normalised(client, edition, nominator):
 
 def test_the_same_form_posted_twice_creates_one_entry(client, edition, nominator):
     client.force_login(nominator)
-    data = {**full_form(), "action": "draft", "form_token": uuid.uuid4().hex}
+    data = {**full_form(), "action": "draft", "form_token": issued_form_token(client)}
+    first = client.post("/en/nominations/new/", data)
+    second = client.post("/en/nominations/new/", {**data, "title_en": "Second click"})
+    assert (first.status_code, second.status_code) == (302, 302)
+    entry = Entry.objects.get()
+    assert entry.title_en == "Second click"
+
+
+def test_a_form_posted_with_errors_keeps_its_token_so_the_corrected_form_saves_once(client, edition, nominator):
+    client.force_login(nominator)
+    data = {**full_form(), "action": "draft", "form_token": issued_form_token(client)}
     client.post("/en/nominations/new/", data)
-    client.post("/en/nominations/new/", data)
+    refused = client.post("/en/nominations/new/", {**data, "contact_email": "not-an-address"})
+    assert refused.status_code == 400
+    assert f'name="form_token" value="{data["form_token"]}"' in refused.content.decode()
+    assert client.post("/en/nominations/new/", data).status_code == 302
     assert Entry.objects.count() == 1
+
+
+@pytest.mark.parametrize("whose", ["raw", "signed for A", "demo"])
+def test_another_nominators_form_token_starts_a_new_entry(client, edition, nominator, other_nominator, whose):
+    """B posts the token of A's entry (as stored, as issued to A, or a demo's public one): B gets a
+    new entry of their own and A's entry is untouched (it was an IntegrityError, a 500)."""
+    client.force_login(nominator)
+    token_for_a = issued_form_token(client)
+    client.post("/en/nominations/new/", {**full_form(title_en="A's entry"), "action": "draft", "form_token": token_for_a})
+    entry_of_a = Entry.objects.get(nominator=nominator)
+    if whose == "demo":
+        entry_of_a.form_token = demo.DEMO_TOKENS["draft"]
+        entry_of_a.save(update_fields=["form_token"])
+    foreign = {"raw": entry_of_a.form_token.hex, "signed for A": token_for_a,
+               "demo": str(demo.DEMO_TOKENS["draft"])}[whose]
+    client.force_login(other_nominator)
+    response = client.post("/en/nominations/new/", {**full_form(title_en="B's entry"), "action": "draft",
+                                                    "form_token": foreign})
+    assert response.status_code == 302
+    entry_of_b = Entry.objects.get(nominator=other_nominator)
+    assert entry_of_b.title_en == "B's entry" and entry_of_b.form_token != entry_of_a.form_token
+    assert f"/{entry_of_b.pk}/" in response.url
+    entry_of_a.refresh_from_db()
+    assert (entry_of_a.nominator, entry_of_a.title_en) == (nominator, "A's entry")
 
 
 def test_double_click_on_submit_submits_once(client, edition, nominator, django_capture_on_commit_callbacks):
@@ -304,3 +342,17 @@ def test_withdrawn_entry_can_be_reopened_while_open(client, complete_entry, nomi
     client.post(f"/en/nominations/{complete_entry.pk}/reopen/")
     complete_entry.refresh_from_db()
     assert complete_entry.status == EntryStatus.DRAFT
+
+
+def test_a_1000_character_withdrawal_reason_is_kept_whole(client, complete_entry, nominator):
+    """The history's change reason is a varchar(100): PostgreSQL refused the long note with a 500."""
+    submit_entry(entry=complete_entry, by=nominator)
+    client.force_login(nominator)
+    reason = "撤" * 500 + "w" * 500
+    response = client.post(f"/en/nominations/{complete_entry.pk}/withdraw/", {"note": reason})
+    assert response.status_code == 302
+    complete_entry.refresh_from_db()
+    assert complete_entry.status == EntryStatus.WITHDRAWN
+    assert StatusChange.objects.get(entry=complete_entry, to_status="withdrawn").note == reason
+    history_reason = complete_entry.history.latest().history_change_reason
+    assert len(history_reason) == 100 and history_reason == "撤" * 99 + "…"
