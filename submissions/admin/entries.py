@@ -48,6 +48,7 @@ from ..models import (
 from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
+from .widgets import AdminInlineFormSet, AdminModelForm
 
 
 class CountrySelect(LazySelect):
@@ -108,6 +109,8 @@ class AdminFormfields:
 
 
 class ReadOnlyInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     extra = 0
     can_delete = False
 
@@ -152,26 +155,36 @@ class AttachmentInline(ReadOnlyInline):
 
 
 class CoApplicantInline(AdminFormfields, TranslationStackedInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = CoApplicant
     extra = 0
 
 
 class IndicatorInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Indicator
     extra = 0
 
 
 class IPInline(AdminFormfields, admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = IntellectualProperty
     extra = 0
 
 
 class AwardInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Award
     extra = 0
 
 
 class ContributorInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Contributor
     extra = 0
 
@@ -241,6 +254,7 @@ class EntryChangeList(ChangeList):
 
 class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
+    form = AdminModelForm  # widgets, labels and empty error lists without templates (admin/widgets.py)
     list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
