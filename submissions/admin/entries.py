@@ -48,7 +48,7 @@ from ..models import (
 from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
-from .widgets import AdminInlineFormSet, AdminModelForm
+from .widgets import AdminInlineFormSet, AdminModelForm, CheckboxInput
 
 
 class CountrySelect(LazySelect):
@@ -331,6 +331,13 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
         # count (Django drops unused annotations there), which matters at 10,000 entries.
         files = Attachment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk"))
         return super().get_queryset(request).annotate(file_count=Coalesce(Subquery(files.values("n")), 0))
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of each row (ModelAdmin.action_checkbox, the same markup), rendered by
+        the Python twin of CheckboxInput instead of two templates per row."""
+        attrs = {"class": "action-select",
+                 "aria-label": format_html(gettext("Select this object for an action - {}"), str(obj))}
+        return CheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
 
     @admin.display(description=_("country/region"), ordering="org_country")
     def country(self, entry):

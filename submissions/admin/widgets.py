@@ -24,6 +24,9 @@ from django.utils.safestring import mark_safe
 from ..forms import widgets as python_widgets
 
 
+CheckboxInput = python_widgets.CheckboxInput  # for the list's action checkboxes
+
+
 class AdminTextInputWidget(python_widgets.TextInput, admin_widgets.AdminTextInputWidget):
     pass
 

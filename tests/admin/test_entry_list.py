@@ -70,6 +70,16 @@ def test_list_shows_the_same_columns_and_cells_as_before(organiser_client, editi
     assert '<td class="field-status">Submitted</td>' not in row_zh
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_action_checkbox_is_djangos(edition, lang):
+    entry = make(edition, reference="WNEVC2026-CE-0007 <&>")
+    draft = make(edition, reference="", title_en="Draft \"one\"", title_zh_hans="草稿")
+    model_admin = site._registry[Entry]
+    with translation.override(lang):
+        for obj in (entry, draft):
+            assert str(model_admin.action_checkbox(obj)) == str(ModelAdmin.action_checkbox(model_admin, obj))
+
+
 def test_the_date_filter_replaces_the_date_hierarchy(organiser_client, edition):
     make(edition, title_en="Recent", status=EntryStatus.SUBMITTED, submitted_at=timezone.now())
     make(edition, title_en="Old", status=EntryStatus.SUBMITTED,
