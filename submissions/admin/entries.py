@@ -230,6 +230,32 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(org_country=self.value()) if self.value() else queryset
 
 
+class EntryColumns:
+    """List columns computed from texts read once per language and process instead of per cell:
+    the status is a function named `status`, so that the cell and the header keep Django's
+    `field-status` / `column-status` classes, the field's label and its sorting."""
+
+    status_labels = {}  # language -> {value: label}
+    country_names = {}  # language -> {code: name}
+
+    @staticmethod
+    @admin.display(description=Entry._meta.get_field("status").verbose_name, ordering="status")
+    def status(entry):
+        language = translation.get_language()
+        labels = EntryColumns.status_labels.get(language)
+        if labels is None:
+            labels = EntryColumns.status_labels[language] = {value: str(label) for value, label in EntryStatus.choices}
+        return labels.get(entry.status, entry.status)
+
+    @staticmethod
+    def country_name(code):
+        names = EntryColumns.country_names.setdefault(translation.get_language(), {})
+        name = names.get(code)
+        if name is None:
+            name = names[code] = str(countries.name(code))
+        return name
+
+
 class EntryChangeList(ChangeList):
     """The entry list at 10,000 entries: the page's rows are read with the listed columns only (the
     entry has ~100 with both languages, and the export and the actions still get whole rows), and
@@ -255,7 +281,7 @@ class EntryChangeList(ChangeList):
 class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
     form = AdminModelForm  # widgets, labels and empty error lists without templates (admin/widgets.py)
-    list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
+    list_display = ["reference", "title", "org_name", "category", "technical_field", EntryColumns.status, "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
     # No date_hierarchy: its links are a SELECT DISTINCT over the submission dates of every listed
@@ -342,11 +368,11 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     @admin.display(description=_("country/region"), ordering="org_country")
     def country(self, entry):
         # Not the field itself: the admin would flatten all 249 country choices for every row.
-        return entry.org_country.name if entry.org_country else "–"
+        return EntryColumns.country_name(entry.org_country.code) if entry.org_country else "–"
 
     @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, entry):
-        return entry.file_count
+        return str(entry.file_count)  # what formats.number_format() gives without thousand separators
 
     def get_readonly_fields(self, request, obj=None):
         # The source can be chosen when the secretariat creates an entry, not changed later.

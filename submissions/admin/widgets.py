@@ -23,7 +23,6 @@ from django.utils.safestring import mark_safe
 
 from ..forms import widgets as python_widgets
 
-
 CheckboxInput = python_widgets.CheckboxInput  # for the list's action checkboxes
 
 
