@@ -161,10 +161,18 @@ class CoApplicantInline(AdminFormfields, TranslationStackedInline):
     extra = 0
 
 
+def row_fields(model):
+    """The fields Django would list for an inline of `model` (its form's fields, the entry's key
+    included), declared so that the admin does not build the formset class twice more per page
+    view to find them out."""
+    return [field.name for field in model._meta.fields if field.editable and not field.primary_key]
+
+
 class IndicatorInline(admin.TabularInline):
     form = AdminModelForm
     formset = AdminInlineFormSet
     model = Indicator
+    fields = row_fields(Indicator)
     extra = 0
 
 
@@ -172,6 +180,7 @@ class IPInline(AdminFormfields, admin.TabularInline):
     form = AdminModelForm
     formset = AdminInlineFormSet
     model = IntellectualProperty
+    fields = row_fields(IntellectualProperty)
     extra = 0
 
 
@@ -179,6 +188,7 @@ class AwardInline(admin.TabularInline):
     form = AdminModelForm
     formset = AdminInlineFormSet
     model = Award
+    fields = row_fields(Award)
     extra = 0
 
 
@@ -186,6 +196,7 @@ class ContributorInline(admin.TabularInline):
     form = AdminModelForm
     formset = AdminInlineFormSet
     model = Contributor
+    fields = row_fields(Contributor)
     extra = 0
 
 

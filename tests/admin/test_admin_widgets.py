@@ -112,3 +112,15 @@ def test_the_change_page_is_the_one_django_renders(client, organiser, edition, n
         monkeypatch.setattr(inline, "formset", forms.BaseInlineFormSet)
     assert page(client, url) == ours
     assert page(client, url, invalid) == ours_invalid
+
+
+def test_the_inlines_declare_the_fields_django_would_find(rf, organiser, edition, nominator):
+    entry = EntryFactory(edition=edition, nominator=nominator)
+    request = rf.get("/")
+    request.user = organiser
+    model_admin = entries.admin.site._registry[entries.Entry]
+    for inline in model_admin.get_inline_instances(request, entry):
+        if isinstance(inline, entries.ReadOnlyInline) or not inline.fields:
+            continue
+        found = inline.get_formset(request, entry, fields=None).form.base_fields
+        assert inline.fields == [*found, *inline.get_readonly_fields(request, entry)], type(inline).__name__
