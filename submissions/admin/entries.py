@@ -48,7 +48,7 @@ from ..models import (
 from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
-from .widgets import AdminInlineFormSet, AdminModelForm, CheckboxInput
+from .widgets import ActionForm, AdminInlineFormSet, AdminModelForm, CheckboxInput
 
 
 class CountrySelect(LazySelect):
@@ -292,6 +292,7 @@ class EntryChangeList(ChangeList):
 class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
     form = AdminModelForm  # widgets, labels and empty error lists without templates (admin/widgets.py)
+    action_form = ActionForm
     list_display = ["reference", "title", "org_name", "category", "technical_field", EntryColumns.status, "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
@@ -369,12 +370,20 @@ class EntryAdmin(AdminFormfields, SimpleHistoryAdmin, TabbedTranslationAdmin):
         files = Attachment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk"))
         return super().get_queryset(request).annotate(file_count=Coalesce(Subquery(files.values("n")), 0))
 
+    # One widget for the rows' action checkboxes; each row adds its aria-label when rendering.
+    action_checkbox_widget = CheckboxInput({"class": "action-select"}, lambda value: False)
+
     def action_checkbox(self, obj):
         """Django's checkbox of each row (ModelAdmin.action_checkbox, the same markup), rendered by
         the Python twin of CheckboxInput instead of two templates per row."""
-        attrs = {"class": "action-select",
-                 "aria-label": format_html(gettext("Select this object for an action - {}"), str(obj))}
-        return CheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return self.action_checkbox_widget.render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk),
+                                                  {"aria-label": label})
+
+    def get_empty_value_display(self):
+        # Django's (the ModelAdmin's own or the site's), without the AttributeError Django raises
+        # and catches for every cell of the list when the ModelAdmin sets none.
+        return mark_safe(getattr(self, "empty_value_display", self.admin_site.empty_value_display))
 
     @admin.display(description=_("country/region"), ordering="org_country")
     def country(self, entry):

@@ -15,6 +15,7 @@ errors/list/ul.html and every label label.html: most of the page's time. Here:
 The tests compare every piece with Django's own rendering."""
 
 from django import forms
+from django.contrib.admin import helpers
 from django.contrib.admin import widgets as admin_widgets
 from django.forms.utils import ErrorList
 from django.utils.functional import cached_property
@@ -154,3 +155,13 @@ class AdminInlineFormSet(forms.BaseInlineFormSet):
         for field in form.fields.values():
             field.widget = twin_of(field.widget)
         return form
+
+
+class ActionForm(helpers.ActionForm):
+    """The list's action form (ModelAdmin.action_form) with its <select> of actions and hidden
+    input written in Python."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget = twin_of(field.widget)

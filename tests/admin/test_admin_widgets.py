@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django import forms
+from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin import widgets as django_widgets
 from django.forms.utils import ErrorList
 from django.utils import translation
@@ -124,3 +125,31 @@ def test_the_inlines_declare_the_fields_django_would_find(rf, organiser, edition
             continue
         found = inline.get_formset(request, entry, fields=None).form.base_fields
         assert inline.fields == [*found, *inline.get_readonly_fields(request, entry)], type(inline).__name__
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_action_form_renders_as_djangos(language):
+    choices = [("", "---------"), ("delete_selected", "Delete selected <entries>"), ("shortlist", "Shortlist & go")]
+    with translation.override(language):
+        ours, django = widgets.ActionForm(auto_id=None), helpers.ActionForm(auto_id=None)
+        ours.fields["action"].choices = django.fields["action"].choices = choices
+        assert [str(field) for field in ours] == [str(field) for field in django]
+        assert [field.label for field in ours] == [field.label for field in django]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_entry_list_is_the_one_django_renders(client, organiser, edition, nominator, monkeypatch, language):
+    for number, (status, country) in enumerate([("submitted", "DE"), ("eligible", "CN"), ("draft", None)]):
+        EntryFactory(edition=edition, nominator=nominator, status=status, org_country=country or "",
+                     reference=f"WNEVC2026-CE-000{number}" if status != "draft" else "", title_en=f"Entry <{number}>")
+    client.force_login(organiser)
+    client.cookies["django_language"] = language
+    for query in ["", "?q=entry", "?o=6", "?o=-7.9"]:
+        ours = page(client, "/admin/submissions/entry/" + query)
+        with monkeypatch.context() as patch:
+            patch.setattr(entries.EntryAdmin, "action_form", helpers.ActionForm)
+            patch.setattr(entries.EntryAdmin, "action_checkbox", ModelAdmin.action_checkbox)
+            patch.setattr(entries.EntryAdmin, "get_empty_value_display", ModelAdmin.get_empty_value_display)
+            patch.setattr(entries.EntryAdmin, "list_display", [
+                "status" if column is entries.EntryColumns.status else column for column in entries.EntryAdmin.list_display])
+            assert page(client, "/admin/submissions/entry/" + query) == ours, query

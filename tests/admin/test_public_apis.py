@@ -26,4 +26,5 @@ def test_entry_admin_does_not_use_the_forms_fast_widgets():
     # The action checkbox is the public ModelAdmin.action_checkbox() overridden with public API only:
     # the Python twin of CheckboxInput (see test_entry_list for the markup), no private fast path.
     method = source.split("def action_checkbox", 1)[1].split("\n    def ", 1)[0]
-    assert "CheckboxInput(" in method and "._" not in method and "import" not in method
+    assert ".action_checkbox_widget.render(" in method and "._" not in method and "import" not in method
+    assert "action_checkbox_widget = CheckboxInput(" in source
