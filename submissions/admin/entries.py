@@ -154,18 +154,20 @@ class AttachmentInline(ReadOnlyInline):
         return filesizeformat(attachment.size)
 
 
-class CoApplicantInline(AdminFormfields, TranslationStackedInline):
-    form = AdminModelForm
-    formset = AdminInlineFormSet
-    model = CoApplicant
-    extra = 0
-
-
 def row_fields(model):
     """The fields Django would list for an inline of `model` (its form's fields, the entry's key
     included), declared so that the admin does not build the formset class twice more per page
     view to find them out."""
     return [field.name for field in model._meta.fields if field.editable and not field.primary_key]
+
+
+class CoApplicantInline(AdminFormfields, TranslationStackedInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
+    model = CoApplicant
+    # Both languages of the name, in the place of the name (as modeltranslation derives them).
+    fields = [name for name in row_fields(CoApplicant) if name != "name"]
+    extra = 0
 
 
 class IndicatorInline(admin.TabularInline):
