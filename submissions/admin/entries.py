@@ -48,6 +48,7 @@ from ..selectors import dashboard
 from ..selectors import entries as queries
 from ..services import entries as services
 from .safety import HistoryAdmin
+from .widgets import ActionForm, AdminInlineFormSet, AdminModelForm, CheckboxInput
 
 
 class CountrySelect(LazySelect):
@@ -108,6 +109,8 @@ class AdminFormfields:
 
 
 class ReadOnlyInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     extra = 0
     can_delete = False
 
@@ -151,28 +154,51 @@ class AttachmentInline(ReadOnlyInline):
         return filesizeformat(attachment.size)
 
 
+def row_fields(model):
+    """The fields Django would list for an inline of `model` (its form's fields, the entry's key
+    included), declared so that the admin does not build the formset class twice more per page
+    view to find them out."""
+    return [field.name for field in model._meta.fields if field.editable and not field.primary_key]
+
+
 class CoApplicantInline(AdminFormfields, TranslationStackedInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = CoApplicant
+    # Both languages of the name, in the place of the name (as modeltranslation derives them).
+    fields = [name for name in row_fields(CoApplicant) if name != "name"]
     extra = 0
 
 
 class IndicatorInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Indicator
+    fields = row_fields(Indicator)
     extra = 0
 
 
 class IPInline(AdminFormfields, admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = IntellectualProperty
+    fields = row_fields(IntellectualProperty)
     extra = 0
 
 
 class AwardInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Award
+    fields = row_fields(Award)
     extra = 0
 
 
 class ContributorInline(admin.TabularInline):
+    form = AdminModelForm
+    formset = AdminInlineFormSet
     model = Contributor
+    fields = row_fields(Contributor)
     extra = 0
 
 
@@ -217,6 +243,32 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(org_country=self.value()) if self.value() else queryset
 
 
+class EntryColumns:
+    """List columns computed from texts read once per language and process instead of per cell:
+    the status is a function named `status`, so that the cell and the header keep Django's
+    `field-status` / `column-status` classes, the field's label and its sorting."""
+
+    status_labels = {}  # language -> {value: label}
+    country_names = {}  # language -> {code: name}
+
+    @staticmethod
+    @admin.display(description=Entry._meta.get_field("status").verbose_name, ordering="status")
+    def status(entry):
+        language = translation.get_language()
+        labels = EntryColumns.status_labels.get(language)
+        if labels is None:
+            labels = EntryColumns.status_labels[language] = {value: str(label) for value, label in EntryStatus.choices}
+        return labels.get(entry.status, entry.status)
+
+    @staticmethod
+    def country_name(code):
+        names = EntryColumns.country_names.setdefault(translation.get_language(), {})
+        name = names.get(code)
+        if name is None:
+            name = names[code] = str(countries.name(code))
+        return name
+
+
 class EntryChangeList(ChangeList):
     """The entry list at 10,000 entries: the page's rows are read with the listed columns only (the
     entry has ~100 with both languages, and the export and the actions still get whole rows), and
@@ -241,7 +293,9 @@ class EntryChangeList(ChangeList):
 
 class EntryAdmin(AdminFormfields, HistoryAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/submissions/entry/change_list.html"
-    list_display = ["reference", "title", "org_name", "category", "technical_field", "status", "country",
+    form = AdminModelForm  # widgets, labels and empty error lists without templates (admin/widgets.py)
+    action_form = ActionForm
+    list_display = ["reference", "title", "org_name", "category", "technical_field", EntryColumns.status, "country",
                     "submitted_at", "file_count"]
     list_display_links = ["reference", "title"]
     # No date_hierarchy: its links are a SELECT DISTINCT over the submission dates of every listed
@@ -318,14 +372,29 @@ class EntryAdmin(AdminFormfields, HistoryAdmin, TabbedTranslationAdmin):
         files = Attachment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk"))
         return super().get_queryset(request).annotate(file_count=Coalesce(Subquery(files.values("n")), 0))
 
+    # One widget for the rows' action checkboxes; each row adds its aria-label when rendering.
+    action_checkbox_widget = CheckboxInput({"class": "action-select"}, lambda value: False)
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of each row (ModelAdmin.action_checkbox, the same markup), rendered by
+        the Python twin of CheckboxInput instead of two templates per row."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return self.action_checkbox_widget.render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk),
+                                                  {"aria-label": label})
+
+    def get_empty_value_display(self):
+        # Django's (the ModelAdmin's own or the site's), without the AttributeError Django raises
+        # and catches for every cell of the list when the ModelAdmin sets none.
+        return mark_safe(getattr(self, "empty_value_display", self.admin_site.empty_value_display))
+
     @admin.display(description=_("country/region"), ordering="org_country")
     def country(self, entry):
         # Not the field itself: the admin would flatten all 249 country choices for every row.
-        return entry.org_country.name if entry.org_country else "–"
+        return EntryColumns.country_name(entry.org_country.code) if entry.org_country else "–"
 
     @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, entry):
-        return entry.file_count
+        return str(entry.file_count)  # what formats.number_format() gives without thousand separators
 
     def get_readonly_fields(self, request, obj=None):
         # The source can be chosen when the secretariat creates an entry, not changed later.

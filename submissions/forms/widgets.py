@@ -8,14 +8,16 @@ the class names of Django's widgets because crispy-forms adds the lower-cased cl
 CSS class ("textinput", "select"). The tests compare their output with Django's own."""
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 
 def attrs_html(attrs) -> str:
-    # attrs.html: True gives a bare name, False leaves the attribute out.
-    return format_html_join("", "{}", ((
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+    # attrs.html: True gives a bare name, False leaves the attribute out. (conditional_escape is
+    # what format_html applies to each argument; joined directly, without a format_html per
+    # attribute, as this runs for every widget of a page.)
+    return mark_safe("".join(
+        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{conditional_escape(value)}"'
         for name, value in attrs.items() if value is not False))
 
 

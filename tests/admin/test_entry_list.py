@@ -70,6 +70,38 @@ def test_list_shows_the_same_columns_and_cells_as_before(organiser_client, editi
     assert '<td class="field-status">Submitted</td>' not in row_zh
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_action_checkbox_is_djangos(edition, lang):
+    entry = make(edition, reference="WNEVC2026-CE-0007 <&>")
+    draft = make(edition, reference="", title_en="Draft \"one\"", title_zh_hans="草稿")
+    model_admin = site._registry[Entry]
+    with translation.override(lang):
+        for obj in (entry, draft):
+            assert str(model_admin.action_checkbox(obj)) == str(ModelAdmin.action_checkbox(model_admin, obj))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_status_country_and_file_columns_sort_and_read_as_the_fields(organiser_client, edition, lang):
+    for status, country in [(EntryStatus.SUBMITTED, "DE"), (EntryStatus.ELIGIBLE, "CN"), (EntryStatus.DRAFT, "JP")]:
+        make(edition, status=status, org_country=country, submitted_at=timezone.now())
+    headers = {"accept-language": lang}
+    html = organiser_client.get(CHANGELIST, headers=headers).content.decode()
+    status_column = re.findall(r'<th scope="col" class="([^"]*)column-status', html)
+    assert status_column == ["sortable "]
+    for index, key in [(6, "status"), (7, "org_country"), (9, "file_count")]:  # 1-based after the checkbox
+        for sign in ["", "-"]:
+            response = organiser_client.get(CHANGELIST, {"o": f"{sign}{index}"}, headers=headers)
+            values = [getattr(entry, key) for entry in response.context["cl"].result_list]
+            values = [value.code if key == "org_country" else value for value in values]
+            assert values == sorted(values, reverse=bool(sign)), key
+    with translation.override(lang):
+        labels = {str(label) for _value, label in EntryStatus.choices}
+        names = {str(countries.name(code)) for code in ["DE", "CN", "JP"]}
+    cells = re.findall(r'<td class="field-status">([^<]*)</td>', html)
+    assert len(cells) == 3 and set(cells) <= labels
+    assert set(re.findall(r'<td class="field-country">([^<]*)</td>', html)) == names
+
+
 def test_the_date_filter_replaces_the_date_hierarchy(organiser_client, edition):
     make(edition, title_en="Recent", status=EntryStatus.SUBMITTED, submitted_at=timezone.now())
     make(edition, title_en="Old", status=EntryStatus.SUBMITTED,
