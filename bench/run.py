@@ -64,8 +64,10 @@ def make_env(database_url, tmp):
 
 
 def manage(env, *args, capture=False):
-    result = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-                            capture_output=capture)
+    result = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, text=True, capture_output=capture)
+    if result.returncode:
+        sys.stderr.write(result.stderr or "")  # the traceback of a failed shell snippet
+        raise subprocess.CalledProcessError(result.returncode, ["manage.py", args[0]])
     return result.stdout if capture else None
 
 
@@ -116,6 +118,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from submissions.services import attachments as attachment_services
 from submissions.services import demo
 from submissions.services import entries as services
 from submissions.models import Attachment, Edition, Entry, User
