@@ -16,7 +16,7 @@ from .. import schema
 from ..models import Category, Entry, TechnicalField
 from ..text import clean_phone, measure, normalise_machine_text
 from .fields import CountryNameField, NormalisedEmailField, NormalisedURLField, PlainTextMixin, limit_hint
-from .widgets import python_rendered
+from .widgets import PythonField, python_rendered
 
 PHONE_FIELDS = ("contact_mobile", "contact_phone", "recommender_phone")
 
@@ -38,6 +38,12 @@ def _include(template: str) -> HTML:
     return HTML(f'{{% include "{template}" %}}')
 
 
+def _field(name: str):
+    """A field of the layout: written in Python (widgets.PythonField), or by crispy's templates for
+    the radio buttons, which are a fieldset."""
+    return name if EntryForm.base_fields[name].widget.use_fieldset else PythonField(name)
+
+
 def _layout_items(section: schema.Section) -> list:
     """The crispy layout of one section: bilingual fields side by side (stacked on phones),
     consecutive narrow fields in one row, row tables and includes where the schema puts them."""
@@ -51,15 +57,15 @@ def _layout_items(section: schema.Section) -> list:
     for item in section.items:
         if isinstance(item, schema.Field) and schema.is_bilingual(item.name):
             close_row()
-            items.append(Row(*[Column(name, css_class="col-12 col-lg-6") for name in schema.names(item)]))
+            items.append(Row(*[Column(_field(name), css_class="col-12 col-lg-6") for name in schema.names(item)]))
         elif isinstance(item, schema.Field) and item.after:
             close_row()
-            items.append(Div(item.name, _include(item.after)))
+            items.append(Div(_field(item.name), _include(item.after)))
         elif isinstance(item, schema.Field) and item.cols != "col-12":
-            row.append(Column(item.name, css_class=item.cols))
+            row.append(Column(_field(item.name), css_class=item.cols))
         elif isinstance(item, schema.Field):
             close_row()
-            items.append(item.name)
+            items.append(_field(item.name))
         elif isinstance(item, schema.Rows):
             close_row()
             items.append(HTML(f'{{% include "submissions/_formset.html" with formset=formsets.{item.prefix} %}}'))
