@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -575,9 +574,14 @@ def entry_fields(ids, title_en, form_page_fields):
         "decl_authentic": "on", "decl_no_ip_dispute": "on", "decl_no_classified": "on",
         "consent_publication": "on", "consent_personal_data": "on",
         "signatory_name": "Anna Schmidt", "signatory_position": "CTO",
-        "form_token": uuid.uuid4().hex, "action": "draft",
+        "action": "draft",
     })
     return data
+
+
+def token_uuid(form_token: str) -> str:
+    """The UUID the entry stores of an issued form token ("<hex>:<signature>", signed for the user)."""
+    return form_token.split(":")[0]
 
 
 class Nominator:
@@ -592,6 +596,13 @@ class Nominator:
         self.token = csrf_token(page.text)
         form = next(f for f in forms_of(page.text) if any(n == "form_token" for n, _ in f["fields"]))
         self.form_fields = form["fields"]
+
+    def new_form_token(self) -> str:
+        """The token the server issues with a new-entry form (signed for this nominator): one per
+        form, so that a POST sent again after a lost answer updates the entry the first one made."""
+        page = self.browser.get("/en/nominations/new/")
+        form = next(f for f in forms_of(page.text) if any(n == "form_token" for n, _ in f["fields"]))
+        return dict(form["fields"])["form_token"]
 
     def post(self, path, fields, files=None, log=None, tries=3):
         """POST until it is accepted (302); returns the final response or None. Each attempt is
@@ -617,7 +628,8 @@ class Nominator:
 
     def submit_new_entry(self, title_en, files, log):
         """Create the entry, upload its files, submit it. Returns the entry's id or None."""
-        response = self.post("/en/nominations/new/", entry_fields(self.ids, title_en, self.form_fields), log=log)
+        fields = {**entry_fields(self.ids, title_en, self.form_fields), "form_token": self.new_form_token()}
+        response = self.post("/en/nominations/new/", fields, log=log)
         match = response and re.search(r"/en/nominations/(\d+)/edit/", response.location)
         if not match:
             return None
@@ -973,14 +985,15 @@ def check_replay(cluster, state):
         return done_once, again, query(url, *probe)[0][0]
 
     results, problems = [], []
-    fields = entry_fields(ids, "Replay " + secrets.token_hex(3), nominator.form_fields)
-    by_token = ("SELECT count(*) FROM submissions_entry WHERE form_token = %s", (fields["form_token"],))
+    fields = {**entry_fields(ids, "Replay " + secrets.token_hex(3), nominator.form_fields),
+              "form_token": nominator.new_form_token()}
+    by_token = ("SELECT count(*) FROM submissions_entry WHERE form_token = %s", (token_uuid(fields["form_token"]),))
     done, again, count = replay("/en/nominations/new/", fields, None, by_token, 1)
     results.append(f"create: {count} entry, answer to the resend {again.status}")
     if not (done and again.status == 302 and count == 1):
         problems.append(f"create sent twice: {count} entries, resend {again.status}")
         return False, "; ".join(problems)
-    (pk,), = query(url, "SELECT id FROM submissions_entry WHERE form_token = %s", (fields["form_token"],))
+    (pk,), = query(url, "SELECT id FROM submissions_entry WHERE form_token = %s", (token_uuid(fields["form_token"]),))
     # A report replaces the previous one; images (up to 5) and supporting PDFs accumulate.
     if not nominator.post(f"/en/nominations/{pk}/attachments/", {"kind": "report"},
                           {"file": ("report.pdf", pdf_bytes(200_000))}):
