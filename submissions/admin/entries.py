@@ -170,36 +170,33 @@ class CoApplicantInline(AdminFormfields, TranslationStackedInline):
     extra = 0
 
 
-class IndicatorInline(admin.TabularInline):
+class RowInline(admin.TabularInline):
+    """An inline of one of the entry's row tables, written through admin/widgets.py, with the
+    fields Django would list for it (row_fields)."""
+
     form = AdminModelForm
     formset = AdminInlineFormSet
+    extra = 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.fields = row_fields(cls.model)
+
+
+class IndicatorInline(RowInline):
     model = Indicator
-    fields = row_fields(Indicator)
-    extra = 0
 
 
-class IPInline(AdminFormfields, admin.TabularInline):
-    form = AdminModelForm
-    formset = AdminInlineFormSet
+class IPInline(AdminFormfields, RowInline):
     model = IntellectualProperty
-    fields = row_fields(IntellectualProperty)
-    extra = 0
 
 
-class AwardInline(admin.TabularInline):
-    form = AdminModelForm
-    formset = AdminInlineFormSet
+class AwardInline(RowInline):
     model = Award
-    fields = row_fields(Award)
-    extra = 0
 
 
-class ContributorInline(admin.TabularInline):
-    form = AdminModelForm
-    formset = AdminInlineFormSet
+class ContributorInline(RowInline):
     model = Contributor
-    fields = row_fields(Contributor)
-    extra = 0
 
 
 class TransitionForm(forms.Form):
